@@ -1,0 +1,66 @@
+"""Nightly customer-lifecycle run.
+
+Extract the four sources (one task each, in parallel) into the raw zone, build the
+warehouse with dbt, gate it (dbt tests and Great Expectations), and only then publish the
+role tables. The run's data interval is one UTC day; its as-of date is that day
+(`lifecycle.interval`). Extraction retries; the gate never does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pendulum
+from airflow.sdk import Asset, dag, task
+from airflow.timetables.interval import CronDataIntervalTimetable
+
+
+from lifecycle.paths import ROLES
+POOL = "lifecycle_warehouse"
+
+
+@dag(
+    schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["lifecycle"],
+    doc_md=__doc__,
+    default_args={"retries": 0},
+)
+def lifecycle_daily() -> None:
+    @task
+    def list_sources() -> list[str]:
+        from lifecycle.tasks import source_names
+
+        return source_names()
+
+    @task(retries=2, retry_delay=pendulum.duration(minutes=2), map_index_template="{{ source }}")
+    def extract(source: str, **context: Any) -> dict[str, int]:
+        from lifecycle.tasks import extract
+
+        return extract(source, context)
+
+    @task(pool=POOL)
+    def transform(**context: Any) -> dict[str, int]:
+        from lifecycle.tasks import transform
+
+        return transform(context)
+
+    @task(pool=POOL)
+    def gate(**context: Any) -> dict[str, int]:
+        from lifecycle.tasks import gate
+
+        return gate(context)
+
+    @task(pool=POOL, outlets=[Asset(f"lifecycle://serving/{role}") for role in ROLES])
+    def publish(**context: Any) -> dict[str, int]:
+        from lifecycle.tasks import publish
+
+        return publish(context)
+
+    extracted = extract.expand(source=list_sources())
+    extracted >> transform() >> gate() >> publish()
+
+
+lifecycle_daily()

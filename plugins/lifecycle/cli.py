@@ -1,0 +1,146 @@
+"""The `lifecycle` command: the operator's contract in DESIGN.md."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from lifecycle.paths import Home
+
+DEMO_END = date(2026, 6, 30)
+DEMO_CUSTOMERS = 5000
+DEMO_DAYS = 365
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from lifecycle.demo import generate
+
+    started = time.monotonic()
+    manifest = generate(Path(args.out), customers=args.customers, days=args.days, seed=args.seed,
+                        end_date=args.end_date)  # fmt: skip
+    print(f"generated {args.customers:,} people over {args.days} days into {args.out}"
+          f" in {time.monotonic() - started:.1f} s")  # fmt: skip
+    for key, table in sorted(manifest["tables"].items()):
+        print(f"  {key:<34} {table['records_written']:>10,} records")
+    print(f"  ground truth: {Path(args.out) / '_truth'} (never read by the pipeline)")
+    return 0
+
+
+def _print_published(home: Home) -> None:
+    from lifecycle.status import published_tables
+
+    print(f"\nPublished tables (one read-only DuckDB file per role in {home.serving}):")
+    for role, name, rows in published_tables(home):
+        print(f"  {str(home.serving_file(role))}  {name:<48} {rows:>9,} rows")
+    example = home.serving_file("marketing")
+    print(
+        "\nOpen them read-only from a BI tool or the DuckDB CLI, e.g.\n"
+        f"  duckdb -readonly {example}\n"
+        f"  python -c \"import duckdb; print(duckdb.connect('{example}', read_only=True)"
+        ".sql('show tables'))\"\n"
+        "  Superset / Metabase / DBeaver: a DuckDB connection to the file with read_only=true.\n"
+        "A new publication replaces a file atomically; open connections keep the old snapshot."
+    )
+
+
+def _run(as_of: date, home: Home) -> int:
+    from lifecycle.orchestrate import run_day
+
+    started = time.monotonic()
+    ok, log_path = run_day(as_of, home)
+    took = time.monotonic() - started
+    if ok:
+        print(f"  done     as-of {as_of} published in {took:.0f} s")
+        return 0
+    print(f"  FAILED   as-of {as_of} after {took:.0f} s; nothing new published."
+          f" Full log: {log_path}", file=sys.stderr)  # fmt: skip
+    return 1
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    return _run(args.as_of, Home.from_env())
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from lifecycle.config import load_sources
+    from lifecycle.status import status
+
+    info = status(Home.from_env(), load_sources())
+    if args.json:
+        print(json.dumps(info, indent=2, sort_keys=True))
+        return 0
+    if info["as_of"] is None:
+        print(info["message"])
+        return 0
+    print(f"as-of {info['as_of']}  run {info['run_id']}  gate {info['gate']}"
+          f"  published {info['published_at']}")  # fmt: skip
+    for name, rows in info["tables"].items():
+        print(f"  {name:<60} {rows:>9,} rows")
+    print("quarantined rows: " + ", ".join(f"{k} {v}" for k, v in info["quarantine"].items() if v))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Set up, generate the demo sources (once), run the demo as-of day, show what was published."""
+    home = Home.from_env()
+    manifest = home.sources / "_truth" / "manifest.json"
+    wanted = {"customers": DEMO_CUSTOMERS, "days": DEMO_DAYS, "end_date": DEMO_END.isoformat()}
+    have = json.loads(manifest.read_text()) if manifest.exists() else {}
+    print(f"lifecycle demo: home {home.root}")
+    if any(have.get(k) != v for k, v in wanted.items()):
+        gen = argparse.Namespace(out=str(home.sources), customers=DEMO_CUSTOMERS, days=DEMO_DAYS,
+                                 seed=42, end_date=DEMO_END)  # fmt: skip
+        cmd_generate(gen)
+    else:
+        print(f"  sources  demo exports already in {home.sources}")
+    code = _run(DEMO_END, home)
+    if code == 0:
+        _print_published(home)
+    return code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lifecycle", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="write demo sources and their ground-truth manifest")
+    gen.add_argument("--out", required=True)
+    gen.add_argument("--customers", type=int, default=DEMO_CUSTOMERS)
+    gen.add_argument("--days", type=int, default=DEMO_DAYS)
+    gen.add_argument("--seed", type=int, default=42)
+    gen.add_argument("--end-date", type=_date, default=DEMO_END)
+    gen.set_defaults(func=cmd_generate)
+
+    run = sub.add_parser("run", help="one nightly run for a day through Airflow (dags test)")
+    run.add_argument("--as-of", type=_date, required=True)
+    run.set_defaults(func=cmd_run)
+
+    stat = sub.add_parser("status", help="the last publication")
+    stat.add_argument("--json", action="store_true")
+    stat.set_defaults(func=cmd_status)
+
+    demo = sub.add_parser("demo", help="generate demo sources and run the demo day (make demo)")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,229 @@
+"""One typed loader for the project's configuration files.
+
+`config/sources.yml` says what each system exports; `config/lifecycle.yml` holds the
+business thresholds. Both are validated here once, so a typo fails at load with the
+file and key named instead of deep inside a task.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from lifecycle.paths import REPO_ROOT
+
+COLUMN_TYPES = ("string", "integer", "decimal", "timestamp", "boolean", "json")
+SOURCE_KINDS = ("files",)
+FILE_FORMATS = ("csv", "jsonl")
+
+
+class ConfigError(ValueError):
+    """A configuration file is missing a key or holds a value of the wrong kind."""
+
+
+def raw_name(source_field: str) -> str:
+    """Raw-zone column name of a source field: snake_case, nesting as `__` (dlt's convention)."""
+    parts = []
+    for part in source_field.split("."):
+        snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", part)
+        snake = re.sub(r"[^0-9a-zA-Z]+", "_", snake).strip("_").lower()
+        parts.append(snake)
+    return "__".join(parts)
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    source_field: str
+    type: str
+    required: bool = False
+    min: float | None = None
+    max: float | None = None
+    values: tuple[str, ...] | None = None
+    min_year: int | None = None
+
+    @property
+    def name(self) -> str:
+        return raw_name(self.source_field)
+
+
+@dataclass(frozen=True)
+class TableConfig:
+    source: str
+    name: str
+    path: str
+    format: str
+    primary_key: str
+    cursor: str
+    columns: tuple[ColumnSpec, ...]
+
+    @property
+    def key(self) -> str:
+        """`source.table`, the name used in logs, quarantine and quality results."""
+        return f"{self.source}.{self.name}"
+
+    def file_for(self, sources_dir: Path, day: date) -> Path:
+        return sources_dir / self.path.format(date=day.isoformat())
+
+    def column(self, source_field: str) -> ColumnSpec:
+        for col in self.columns:
+            if col.source_field == source_field:
+                return col
+        raise KeyError(source_field)
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    name: str
+    kind: str
+    tables: tuple[TableConfig, ...]
+
+
+@dataclass(frozen=True)
+class SourcesConfig:
+    company_founded_year: int
+    sources: tuple[SourceConfig, ...]
+
+    def source(self, name: str) -> SourceConfig:
+        for src in self.sources:
+            if src.name == name:
+                return src
+        known = ", ".join(s.name for s in self.sources)
+        raise ConfigError(f"unknown source {name!r} (configured: {known})")
+
+    @property
+    def tables(self) -> tuple[TableConfig, ...]:
+        return tuple(t for s in self.sources for t in s.tables)
+
+
+@dataclass(frozen=True)
+class LifecycleRules:
+    active_window_days: int
+    at_risk_after_days: int
+    churned_after_days: int
+    new_window_days: int
+
+
+@dataclass(frozen=True)
+class QualityConfig:
+    max_quarantine_share: float
+    currencies: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LifecycleConfig:
+    reporting_currency: str
+    rules: LifecycleRules
+    quality: QualityConfig
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def dbt_vars(self, as_of: date) -> dict[str, Any]:
+        """Namespaced dbt vars; the as-of date is the only clock dbt ever sees."""
+        return {
+            "as_of_date": as_of.isoformat(),
+            "lifecycle__reporting_currency": self.reporting_currency,
+            "lifecycle__active_window_days": self.rules.active_window_days,
+            "lifecycle__at_risk_after_days": self.rules.at_risk_after_days,
+            "lifecycle__churned_after_days": self.rules.churned_after_days,
+            "lifecycle__new_window_days": self.rules.new_window_days,
+        }
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ConfigError(f"{path}: configuration file not found")
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def _need(mapping: dict[str, Any], key: str, where: str) -> Any:
+    if key not in mapping:
+        raise ConfigError(f"{where}: missing key {key!r}")
+    return mapping[key]
+
+
+def _column(field_name: str, spec: dict[str, Any], where: str) -> ColumnSpec:
+    ctype = _need(spec, "type", f"{where}.{field_name}")
+    if ctype not in COLUMN_TYPES:
+        raise ConfigError(f"{where}.{field_name}: type {ctype!r} is not one of {COLUMN_TYPES}")
+    values = spec.get("values")
+    return ColumnSpec(
+        source_field=field_name,
+        type=ctype,
+        required=bool(spec.get("required", False)),
+        min=spec.get("min"),
+        max=spec.get("max"),
+        values=tuple(str(v) for v in values) if values is not None else None,
+        min_year=spec.get("min_year"),
+    )
+
+
+def sources_path() -> Path:
+    return Path(os.environ.get("LIFECYCLE_SOURCES_CONFIG", REPO_ROOT / "config" / "sources.yml"))
+
+
+def load_sources(path: Path | None = None) -> SourcesConfig:
+    path = path or sources_path()
+    data = _read_yaml(path)
+    sources = []
+    for sname, sdata in _need(data, "sources", str(path)).items():
+        where = f"{path}: sources.{sname}"
+        kind = _need(sdata, "kind", where)
+        if kind not in SOURCE_KINDS:
+            raise ConfigError(f"{where}: kind {kind!r} is not one of {SOURCE_KINDS}")
+        fmt = _need(sdata, "format", where)
+        if fmt not in FILE_FORMATS:
+            raise ConfigError(f"{where}: format {fmt!r} is not one of {FILE_FORMATS}")
+        tables = []
+        for tname, tdata in _need(sdata, "tables", where).items():
+            twhere = f"{where}.tables.{tname}"
+            columns = tuple(
+                _column(f, spec, f"{twhere}.columns")
+                for f, spec in _need(tdata, "columns", twhere).items()
+            )
+            table = TableConfig(
+                source=sname,
+                name=tname,
+                path=_need(tdata, "path", twhere),
+                format=fmt,
+                primary_key=_need(tdata, "primary_key", twhere),
+                cursor=_need(tdata, "cursor", twhere),
+                columns=columns,
+            )
+            for keyed in (table.primary_key, table.cursor):
+                if keyed not in {c.source_field for c in columns}:
+                    raise ConfigError(f"{twhere}: {keyed!r} is not a declared column")
+            tables.append(table)
+        sources.append(SourceConfig(name=sname, kind=kind, tables=tuple(tables)))
+    return SourcesConfig(
+        company_founded_year=int(_need(data, "company_founded_year", str(path))),
+        sources=tuple(sources),
+    )
+
+
+def load_lifecycle(path: Path | None = None) -> LifecycleConfig:
+    path = path or REPO_ROOT / "config" / "lifecycle.yml"
+    data = _read_yaml(path)
+    rules = _need(data, "lifecycle", str(path))
+    quality = _need(data, "quality", str(path))
+    where = f"{path}: lifecycle"
+    return LifecycleConfig(
+        reporting_currency=str(_need(data, "reporting_currency", str(path))),
+        rules=LifecycleRules(
+            active_window_days=int(_need(rules, "active_window_days", where)),
+            at_risk_after_days=int(_need(rules, "at_risk_after_days", where)),
+            churned_after_days=int(_need(rules, "churned_after_days", where)),
+            new_window_days=int(_need(rules, "new_window_days", where)),
+        ),
+        quality=QualityConfig(
+            max_quarantine_share=float(_need(quality, "max_quarantine_share", f"{path}: quality")),
+            currencies=tuple(_need(quality, "currencies", f"{path}: quality")),
+        ),
+    )

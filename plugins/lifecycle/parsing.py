@@ -1,0 +1,118 @@
+"""Row validation at extract: does a source value parse as its declared type and obey its rules?
+
+Pure functions. A row either becomes a tuple of raw text values (the raw zone keeps text;
+staging casts) or a `Rejection` naming the column and the rule it broke.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from lifecycle.config import ColumnSpec
+
+TRUE_WORDS = frozenset({"true", "t", "1", "yes"})
+FALSE_WORDS = frozenset({"false", "f", "0", "no"})
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why a row was quarantined: the column (if one) and the rule, in words."""
+
+    column: str | None
+    reason: str
+
+
+class InvalidValue(ValueError):
+    pass
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    text = str(value).strip() if isinstance(value, str) else str(value)
+    return text if text != "" else None
+
+
+def _number(text: str, integer: bool) -> Decimal:
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        kind = "an integer" if integer else "a number"
+        raise InvalidValue(f"{text!r} is not {kind}") from None
+    if not number.is_finite():
+        raise InvalidValue(f"{text!r} is not a finite number")
+    if integer and number != number.to_integral_value():
+        raise InvalidValue(f"{text!r} is not an integer")
+    return number
+
+
+def check_value(spec: ColumnSpec, value: Any) -> str | None:
+    """Return the raw text for a value, or raise InvalidValue naming the broken rule."""
+    if isinstance(value, (dict, list)) and spec.type != "json":
+        raise InvalidValue(f"nested {type(value).__name__} where {spec.type} expected")
+    text = _as_text(value)
+    if text is None:
+        if spec.required:
+            raise InvalidValue("required value is missing")
+        return None
+    if spec.type in ("integer", "decimal"):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InvalidValue(f"{text!r} is not a finite number")
+        number = _number(text, integer=spec.type == "integer")
+        if spec.min is not None and number < Decimal(str(spec.min)):
+            raise InvalidValue(f"{text} is below the minimum {spec.min}")
+        if spec.max is not None and number > Decimal(str(spec.max)):
+            raise InvalidValue(f"{text} is above the maximum {spec.max}")
+    elif spec.type == "timestamp":
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            raise InvalidValue(f"{text!r} is not an ISO-8601 timestamp") from None
+        if parsed.tzinfo is None:
+            raise InvalidValue(f"{text!r} has no UTC offset, so its instant is ambiguous")
+        if spec.min_year is not None and parsed.year < spec.min_year:
+            raise InvalidValue(f"{text} is before {spec.min_year}, when the company was founded")
+    elif spec.type == "boolean":
+        if text.lower() not in TRUE_WORDS | FALSE_WORDS:
+            raise InvalidValue(f"{text!r} is not a boolean")
+        text = "true" if text.lower() in TRUE_WORDS else "false"
+    if spec.values is not None and text not in spec.values:
+        raise InvalidValue(f"{text!r} is not one of {', '.join(spec.values)}")
+    return text
+
+
+def validate_row(
+    columns: Sequence[ColumnSpec], record: Mapping[str, Any]
+) -> tuple[str | None, ...] | Rejection:
+    """Check every declared column of one record (keyed by source field)."""
+    values: list[str | None] = []
+    for spec in columns:
+        try:
+            values.append(check_value(spec, record.get(spec.source_field)))
+        except InvalidValue as exc:
+            return Rejection(spec.source_field, str(exc))
+    return tuple(values)
+
+
+def flatten(obj: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested JSON objects to dotted keys (`customer.email`); lists stay whole."""
+    flat: dict[str, Any] = {}
+    for key, value in obj.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat

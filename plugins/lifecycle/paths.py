@@ -1,0 +1,71 @@
+"""Where everything a run writes lives: one home folder, `LIFECYCLE_HOME`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ROLES = (
+    "marketing",
+    "sales",
+    "operations",
+    "product",
+    "customer_service",
+    "executive",
+    "data_team",
+)
+
+
+@dataclass(frozen=True)
+class Home:
+    """The layout under `LIFECYCLE_HOME` (see DESIGN.md, "The operator's contract")."""
+
+    root: Path
+
+    @classmethod
+    def from_env(cls) -> Home:
+        default = REPO_ROOT / ".lifecycle"
+        return cls(Path(os.environ.get("LIFECYCLE_HOME", default)).resolve())
+
+    @property
+    def sources(self) -> Path:
+        """Source exports; `LIFECYCLE_SOURCES` points elsewhere for real systems."""
+        override = os.environ.get("LIFECYCLE_SOURCES")
+        return Path(override).resolve() if override else self.root / "sources"
+
+    @property
+    def raw(self) -> Path:
+        return self.root / "raw"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.raw / "_quarantine"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse.duckdb"
+
+    @property
+    def serving(self) -> Path:
+        return self.root / "serving"
+
+    @property
+    def quality(self) -> Path:
+        return self.root / "quality"
+
+    @property
+    def airflow(self) -> Path:
+        return self.root / "airflow"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def dbt_target(self) -> Path:
+        return self.root / "dbt" / "target"
+
+    def serving_file(self, role: str) -> Path:
+        return self.serving / f"{role}.duckdb"

@@ -1,0 +1,124 @@
+"""Publish (write-audit-publish): copy each role's gated tables into a new serving snapshot
+and swap it in with one atomic rename.
+
+Readers only ever open `serving/<role>.duckdb`. A snapshot is built under a temporary
+name beside it and renamed over it, so a reader sees the old file or the new one, never a
+half-written file or a lock held by the writer. Every publication is logged, one row per
+table, in `audit.publish_log` (warehouse) and in the data team's snapshot.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from lifecycle import progress
+from lifecycle.io import append_rows, connect, table_checksum, warehouse_tables
+from lifecycle.paths import ROLES
+
+if TYPE_CHECKING:
+    from datetime import date
+    from pathlib import Path
+
+    import duckdb
+
+    from lifecycle.paths import Home
+
+log = logging.getLogger(__name__)
+PUBLISH_LOG = "audit.publish_log"
+PUBLISH_LOG_DDL = (
+    "run_id varchar, as_of_date date, published_at timestamp, gate varchar, role varchar,"
+    " table_name varchar, row_count bigint, checksum varchar, is_current boolean"
+)
+AUDIT_TABLES = {"publish_log": PUBLISH_LOG, "quality_results": "audit.quality_results"}
+
+
+class PublishError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    role: str
+    table: str
+    row_count: int
+    checksum: str
+
+
+def role_schema(role: str) -> str:
+    return f"publish_{role}"
+
+
+def current_as_of(con: duckdb.DuckDBPyConnection) -> date | None:
+    """As-of date of the publication now in serving (None before the first)."""
+    append_rows(con, PUBLISH_LOG, PUBLISH_LOG_DDL, [])
+    row = con.execute(f"select max(as_of_date) from {PUBLISH_LOG} where is_current").fetchone()
+    return row[0] if row else None
+
+
+def _snapshot(
+    wh: duckdb.DuckDBPyConnection, role: str, target: Path, pending: list[tuple[object, ...]]
+) -> list[PublishedTable]:
+    """Write one role's tables into a new DuckDB file at `target` (a temporary name)."""
+    tables = warehouse_tables(wh, role_schema(role))
+    if not tables:
+        raise PublishError(f"role {role}: no tables in warehouse schema {role_schema(role)}")
+    target.unlink(missing_ok=True)
+    wh.execute(f"attach '{target}' as snap")
+    try:
+        published = []
+        for name in tables:
+            wh.execute(f"create table snap.main.{name} as select * from {role_schema(role)}.{name}")
+            rows, checksum = table_checksum(wh, f"snap.main.{name}")
+            published.append(PublishedTable(role, name, rows, checksum))
+        if role == "data_team":
+            # The audit tables exist by now: the gate wrote its results, current_as_of the log.
+            for name, source in AUDIT_TABLES.items():
+                wh.execute(f"create table snap.main.{name} as select * from {source}")
+            marks = ", ".join("?" for _ in PUBLISH_LOG_DDL.split(","))
+            wh.executemany(f"insert into snap.main.publish_log values ({marks})", pending)
+        wh.execute("checkpoint snap")
+    finally:
+        wh.execute("detach snap")
+    return published
+
+
+def publish(home: Home, run_id: str, as_of: date, gate: str) -> list[PublishedTable]:
+    """Publish every role's tables for the as-of date, if it is not older than what is current."""
+    home.serving.mkdir(parents=True, exist_ok=True)
+    published_at = datetime.now(UTC).replace(tzinfo=None)  # lineage only
+    with connect(home.warehouse) as wh:
+        current = current_as_of(wh)
+        if current is not None and as_of < current:
+            progress.emit(
+                "publish",
+                f"as-of {as_of} is older than the current publication ({current}); "
+                "serving left unchanged",
+            )
+            return []
+        tmp = {role: home.serving / f".{role}.duckdb.{os.getpid()}.tmp" for role in ROLES}
+        done: list[PublishedTable] = []
+        try:
+            for role in ROLES:
+                pending = [
+                    (run_id, as_of, published_at, gate, t.role, t.table, t.row_count, t.checksum, True)
+                    for t in done
+                ]
+                done.extend(_snapshot(wh, role, tmp[role], pending))
+            for role in ROLES:
+                os.replace(tmp[role], home.serving_file(role))
+        finally:
+            for path in tmp.values():
+                path.unlink(missing_ok=True)
+        wh.execute(f"update {PUBLISH_LOG} set is_current = false where is_current")
+        rows = [
+            (run_id, as_of, published_at, gate, t.role, t.table, t.row_count, t.checksum, True)
+            for t in done
+        ]
+        append_rows(wh, PUBLISH_LOG, PUBLISH_LOG_DDL, rows)
+    for t in done:
+        progress.emit("publish", f"{t.role:<17} {t.table:<48} {t.row_count:>9,} rows")
+    return done

@@ -1,0 +1,169 @@
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from lifecycle.config import SourcesConfig, load_sources
+from lifecycle.extract import (
+    ExtractError,
+    days_to_extract,
+    extract_file,
+    extract_source,
+    partition_dir,
+    quarantine_dir,
+)
+from lifecycle.paths import Home
+
+DAY = date(2026, 6, 30)
+ORDER = {
+    "order_id": "O1",
+    "customer": {"customer_id": "S1", "email": "a@x.com"},
+    "status": "paid",
+    "currency": "EUR",
+    "total_amount": 12.5,
+    "placed_at": "2026-06-30T10:00:00+02:00",
+    "updated_at": "2026-06-30T10:00:00+02:00",
+}
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
+    monkeypatch.delenv("LIFECYCLE_SOURCES", raising=False)
+    return Home(tmp_path)
+
+
+@pytest.fixture
+def cfg() -> SourcesConfig:
+    return load_sources()
+
+
+def _orders(cfg: SourcesConfig):  # type: ignore[no-untyped-def]
+    return cfg.source("orders").tables[0]
+
+
+def write_orders(home: Home, day: date, lines: list[str]) -> Path:
+    path = home.sources / f"orders/orders/orders_{day.isoformat()}.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(line + "\n" for line in lines))
+    return path
+
+
+def test_extract_file_counts_add_up_and_quarantine_names_the_rule(home: Home, cfg: SourcesConfig) -> None:
+    good = json.dumps(ORDER)
+    negative = json.dumps(ORDER | {"order_id": "O2", "total_amount": -3})
+    write_orders(home, DAY, [good, good, negative, '{"order_id": "O3", "sta'])
+
+    report = extract_file(home, _orders(cfg), DAY, "run1", datetime(2026, 7, 1, tzinfo=UTC))
+
+    assert (report.read, report.loaded, report.quarantined, report.duplicates) == (4, 1, 2, 1)
+    quarantined = duckdb.sql(
+        f"select _line, column_name, reason from '{quarantine_dir(home, _orders(cfg), DAY)}/data.parquet'"
+        " order by _line"
+    ).fetchall()
+    assert quarantined[0] == (3, "total_amount", "-3 is below the minimum 0")
+    assert quarantined[1][0] == 4 and quarantined[1][2].startswith("malformed JSON")
+
+
+def test_extract_file_keeps_different_versions_of_a_key(home: Home, cfg: SourcesConfig) -> None:
+    newer = ORDER | {"status": "shipped", "updated_at": "2026-06-30T12:00:00+02:00"}
+    write_orders(home, DAY, [json.dumps(ORDER), json.dumps(newer)])
+
+    report = extract_file(home, _orders(cfg), DAY, "run1", datetime(2026, 7, 1, tzinfo=UTC))
+
+    assert (report.loaded, report.duplicates) == (2, 0)
+
+
+def test_extract_file_writes_text_columns_with_lineage(home: Home, cfg: SourcesConfig) -> None:
+    write_orders(home, DAY, [json.dumps(ORDER)])
+    extract_file(home, _orders(cfg), DAY, "run1", datetime(2026, 7, 1, tzinfo=UTC))
+
+    row = duckdb.sql(
+        "select customer__email, total_amount, _file, _line, _delivery_date, _run_id"
+        f" from '{partition_dir(home, _orders(cfg), DAY)}/data.parquet'"
+    ).fetchall()[0]
+    assert row == ("a@x.com", "12.5", "orders/orders/orders_2026-06-30.jsonl", 1, "2026-06-30", "run1")
+
+
+def test_extract_file_rerun_replaces_the_partition_and_leaves_no_temp_file(
+    home: Home, cfg: SourcesConfig
+) -> None:
+    write_orders(home, DAY, [json.dumps(ORDER), json.dumps(ORDER | {"order_id": "O2"})])
+    extract_file(home, _orders(cfg), DAY, "run1", datetime(2026, 7, 1, tzinfo=UTC))
+    write_orders(home, DAY, [json.dumps(ORDER)])
+
+    report = extract_file(home, _orders(cfg), DAY, "run2", datetime(2026, 7, 2, tzinfo=UTC))
+
+    folder = partition_dir(home, _orders(cfg), DAY)
+    assert report.loaded == 1
+    assert duckdb.sql(f"select count(*) from '{folder}/data.parquet'").fetchall() == [(1,)]
+    assert sorted(p.name for p in folder.iterdir()) == ["_extract.json", "data.parquet"]
+
+
+def test_extract_file_missing_file_names_table_and_path(home: Home, cfg: SourcesConfig) -> None:
+    with pytest.raises(ExtractError, match=r"orders\.orders: source file missing for 2026-06-30"):
+        extract_file(home, _orders(cfg), DAY, "run1", datetime(2026, 7, 1, tzinfo=UTC))
+
+
+def test_extract_file_csv_header_missing_column_is_named(home: Home, cfg: SourcesConfig) -> None:
+    owners = cfg.source("crm").tables[2]
+    path = owners.file_for(home.sources, DAY)
+    path.parent.mkdir(parents=True)
+    path.write_text("Id,Name,Email,Team,LastModifiedDate\nOW-1,Ann,a@x.com,emea,2026-06-30T00:00:00Z\n")
+
+    with pytest.raises(ExtractError, match=r"crm\.owners: .*line 1: header lacks declared column\(s\) IsActive"):
+        extract_file(home, owners, DAY, "run1", datetime(2026, 7, 1, tzinfo=UTC))
+
+
+def test_extract_file_csv_row_with_wrong_field_count_is_quarantined(home: Home, cfg: SourcesConfig) -> None:
+    owners = cfg.source("crm").tables[2]
+    path = owners.file_for(home.sources, DAY)
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        "Id,Name,Email,Team,IsActive,LastModifiedDate\n"
+        "OW-1,Ann,a@x.com,emea,true,2026-06-30T00:00:00Z\n"
+        "OW-2,Bob,b@x.com,emea\n"
+    )
+
+    report = extract_file(home, owners, DAY, "run1", datetime(2026, 7, 1, tzinfo=UTC))
+
+    assert (report.read, report.loaded, report.quarantined) == (2, 1, 1)
+
+
+def test_days_to_extract_catches_up_missing_days_and_skips_done_ones(
+    home: Home, cfg: SourcesConfig
+) -> None:
+    table = _orders(cfg)
+    for day in (date(2026, 6, 28), date(2026, 6, 29), DAY, date(2026, 7, 1)):
+        write_orders(home, day, [json.dumps(ORDER)])
+    extract_file(home, table, date(2026, 6, 28), "run1", datetime(2026, 7, 1, tzinfo=UTC))
+
+    assert days_to_extract(home, table, DAY) == [date(2026, 6, 29), DAY]
+
+
+def test_days_to_extract_redoes_a_day_whose_file_changed(home: Home, cfg: SourcesConfig) -> None:
+    table = _orders(cfg)
+    earlier = date(2026, 6, 29)
+    write_orders(home, earlier, [json.dumps(ORDER)])
+    write_orders(home, DAY, [json.dumps(ORDER)])
+    extract_file(home, table, earlier, "run1", datetime(2026, 7, 1, tzinfo=UTC))
+    write_orders(home, earlier, [json.dumps(ORDER | {"status": "shipped"})])
+
+    assert days_to_extract(home, table, DAY) == [earlier, DAY]
+
+
+def test_extract_source_covers_every_table_of_the_source(home: Home, cfg: SourcesConfig) -> None:
+    write_orders(home, DAY, [json.dumps(ORDER)])
+    for name in ("line_items", "refunds"):
+        path = home.sources / f"orders/{name}/{name}_{DAY.isoformat()}.jsonl"
+        path.parent.mkdir(parents=True)
+        path.write_text("")
+
+    reports = extract_source("orders", DAY, "run1", home, cfg)
+
+    assert [(r.table, r.loaded) for r in reports] == [
+        ("orders.orders", 1),
+        ("orders.line_items", 0),
+        ("orders.refunds", 0),
+    ]
