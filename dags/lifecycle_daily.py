@@ -14,8 +14,8 @@ import pendulum
 from airflow.sdk import Asset, dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
-
 from lifecycle.paths import ROLES
+
 POOL = "lifecycle_warehouse"
 
 

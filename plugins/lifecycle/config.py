@@ -10,13 +10,15 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from lifecycle.paths import REPO_ROOT
+
+if TYPE_CHECKING:
+    from datetime import date
 
 COLUMN_TYPES = ("string", "integer", "decimal", "timestamp", "boolean", "json")
 SOURCE_KINDS = ("files",)

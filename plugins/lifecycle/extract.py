@@ -20,7 +20,6 @@ import os
 import re
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -30,6 +29,7 @@ from lifecycle.parsing import Rejection, flatten, validate_row
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
     from lifecycle.config import SourcesConfig, TableConfig
     from lifecycle.paths import Home
@@ -134,7 +134,8 @@ def _parse_csv(table: TableConfig, text: str, shown: str) -> Iterator[_Parsed]:
             reason = f"expected {width} fields, found {len(fields)}"
             yield _Parsed(line, raw, Rejection(None, reason))
             continue
-        yield _Parsed(line, raw, validate_row(table.columns, dict(zip(header, fields))))
+        record = dict(zip(header, fields, strict=True))
+        yield _Parsed(line, raw, validate_row(table.columns, record))
 
 
 def _parse_jsonl(table: TableConfig, text: str) -> Iterator[_Parsed]:
@@ -144,7 +145,9 @@ def _parse_jsonl(table: TableConfig, text: str) -> Iterator[_Parsed]:
         try:
             obj = json.loads(raw)
         except json.JSONDecodeError as exc:
-            yield _Parsed(number, raw, Rejection(None, f"malformed JSON: {exc.msg} at column {exc.colno}"))
+            yield _Parsed(
+                number, raw, Rejection(None, f"malformed JSON: {exc.msg} at column {exc.colno}")
+            )
             continue
         if not isinstance(obj, dict):
             yield _Parsed(number, raw, Rejection(None, "a JSON line must be an object"))
@@ -178,7 +181,11 @@ def extract_file(
 ) -> PartitionReport:
     """Extract one delivered file into its raw and quarantine partitions."""
     path = table.file_for(home.sources, day)
-    shown = path.relative_to(home.sources).as_posix() if path.is_relative_to(home.sources) else str(path)
+    shown = (
+        path.relative_to(home.sources).as_posix()
+        if path.is_relative_to(home.sources)
+        else str(path)
+    )
     if not path.is_file():
         raise ExtractError(f"{table.key}: source file missing for {day}: {path}")
     names = [c.name for c in table.columns]
@@ -214,13 +221,17 @@ def extract_file(
         [pa.field(n, pa.string()) for n in names]
         + [pa.field(n, pa.int64() if n == "_line" else pa.string()) for n in LINEAGE_COLUMNS]
     )
-    _write_parquet(pa.table(columns, schema=schema), partition_dir(home, table, day) / "data.parquet", run_id)
+    _write_parquet(
+        pa.table(columns, schema=schema), partition_dir(home, table, day) / "data.parquet", run_id
+    )
 
     qschema = pa.schema(
         [pa.field(n, pa.int64() if n == "_line" else pa.string()) for n in QUARANTINE_COLUMNS]
     )
     qcols = {n: [row[i] for row in bad] for i, n in enumerate(QUARANTINE_COLUMNS)}
-    _write_parquet(pa.table(qcols, schema=qschema), quarantine_dir(home, table, day) / "data.parquet", run_id)
+    _write_parquet(
+        pa.table(qcols, schema=qschema), quarantine_dir(home, table, day) / "data.parquet", run_id
+    )
 
     report = PartitionReport(
         table=table.key, delivery_date=day.isoformat(), file=shown, sha256=_sha256(path),
@@ -228,7 +239,11 @@ def extract_file(
     )  # fmt: skip
     if not report.adds_up():  # pragma: no cover - an invariant, not a branch
         raise AssertionError(f"{table.key} {day}: counts do not add up: {report}")
-    _write_json({**asdict(report), "run_id": run_id}, partition_dir(home, table, day) / "_extract.json", run_id)
+    _write_json(
+        {**asdict(report), "run_id": run_id},
+        partition_dir(home, table, day) / "_extract.json",
+        run_id,
+    )
     for reason in sorted({b[6] for b in bad})[:3]:
         log.info("%s %s quarantined: %s", table.key, day, reason)
     return report

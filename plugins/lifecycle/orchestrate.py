@@ -58,7 +58,11 @@ def _run(args: list[str], home: Home, log: TextIO) -> int:
     log.write(f"\n$ airflow {' '.join(args)}\n")
     log.flush()
     return subprocess.run(
-        [_airflow(), *args], env=airflow_env(home), stdout=log, stderr=subprocess.STDOUT, check=False
+        [_airflow(), *args],
+        env=airflow_env(home),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        check=False,
     ).returncode
 
 

@@ -20,6 +20,7 @@ from lifecycle.io import append_rows, connect, table_checksum, warehouse_tables
 from lifecycle.paths import ROLES
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from datetime import date
     from pathlib import Path
 
@@ -60,7 +61,7 @@ def current_as_of(con: duckdb.DuckDBPyConnection) -> date | None:
 
 
 def _snapshot(
-    wh: duckdb.DuckDBPyConnection, role: str, target: Path, pending: list[tuple[object, ...]]
+    wh: duckdb.DuckDBPyConnection, role: str, target: Path, pending: Sequence[tuple[object, ...]]
 ) -> list[PublishedTable]:
     """Write one role's tables into a new DuckDB file at `target` (a temporary name)."""
     tables = warehouse_tables(wh, role_schema(role))
@@ -104,7 +105,17 @@ def publish(home: Home, run_id: str, as_of: date, gate: str) -> list[PublishedTa
         try:
             for role in ROLES:
                 pending = [
-                    (run_id, as_of, published_at, gate, t.role, t.table, t.row_count, t.checksum, True)
+                    (
+                        run_id,
+                        as_of,
+                        published_at,
+                        gate,
+                        t.role,
+                        t.table,
+                        t.row_count,
+                        t.checksum,
+                        True,
+                    )
                     for t in done
                 ]
                 done.extend(_snapshot(wh, role, tmp[role], pending))

@@ -75,7 +75,9 @@ class GateReport:
             f" {len(self.warnings)} warnings"
         )
         if self.failed:
-            text += ": " + "; ".join(f"{c.suite} {c.check} (observed {c.observed})" for c in self.failed)
+            text += ": " + "; ".join(
+                f"{c.suite} {c.check} (observed {c.observed})" for c in self.failed
+            )
         return text
 
 
@@ -143,7 +145,9 @@ def validate_frame(suite: Any, frame: pd.DataFrame) -> list[CheckResult]:
         config = res.expectation_config
         column = config.kwargs.get("column")
         name = config.type + (f"({column})" if column else "")
-        checks.append(CheckResult(suite.name, name, severity, _observed(res.result), bool(res.success)))
+        checks.append(
+            CheckResult(suite.name, name, severity, _observed(res.result), bool(res.success))
+        )
     return checks
 
 
@@ -174,7 +178,9 @@ def store_results(home: Home, run_id: str, as_of: date, report: GateReport) -> P
     payload = {"run_id": run_id, "as_of": as_of.isoformat(), "passed": report.passed,
                "checks": [asdict(c) for c in report.checks]}  # fmt: skip
     path.write_text(json.dumps(payload, indent=2), encoding="utf-8")
-    rows = [(run_id, as_of, c.suite, c.check, c.severity, c.observed, c.passed) for c in report.checks]
+    rows = [
+        (run_id, as_of, c.suite, c.check, c.severity, c.observed, c.passed) for c in report.checks
+    ]
     with connect(home.warehouse) as con:
         append_rows(con, RESULTS_TABLE, RESULTS_DDL, [])
         con.execute(f"delete from {RESULTS_TABLE} where run_id = ?", [run_id])
@@ -195,7 +201,10 @@ def run_gate(
         frame = frame_for(module.TARGET, home, sources, as_of)
         results = validate_frame(suite, frame)
         bad = sum(not r.passed for r in results)
-        progress.emit("gate", f"{suite.name}: {len(results) - bad}/{len(results)} passed ({len(frame):,} rows)")
+        progress.emit(
+            "gate",
+            f"{suite.name}: {len(results) - bad}/{len(results)} passed ({len(frame):,} rows)",
+        )
         checks.extend(results)
     report = GateReport(tuple(checks))
     path = store_results(home, run_id, as_of, report)

@@ -28,7 +28,9 @@ def published_tables(home: Home) -> list[tuple[str, str, int]]:
     return found
 
 
-def _raw_health(home: Home, sources: SourcesConfig, as_of: date) -> tuple[dict[str, int], dict[str, Any]]:
+def _raw_health(
+    home: Home, sources: SourcesConfig, as_of: date
+) -> tuple[dict[str, int], dict[str, Any]]:
     """Quarantined rows per table up to the as-of day, and each table's latest delivery."""
     from lifecycle.extract import delivered_days, read_report
 

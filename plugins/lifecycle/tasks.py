@@ -61,7 +61,9 @@ def transform(context: dict[str, Any]) -> dict[str, int]:
 
     as_of, home = _as_of(context), Home.from_env()
     progress.emit("dbt", f"building the warehouse for as-of {as_of}")
-    outcome = run_dbt(["build", "--exclude", "resource_type:test", "resource_type:unit_test"], as_of, home)
+    outcome = run_dbt(
+        ["build", "--exclude", "resource_type:test", "resource_type:unit_test"], as_of, home
+    )
     if not outcome.success:
         raise DbtError("dbt build failed: " + "; ".join(outcome.failures))
     return {"nodes": len(outcome.results)}
@@ -77,7 +79,9 @@ def gate(context: dict[str, Any]) -> dict[str, int]:
     report = run_gate(Home.from_env(), _as_of(context), _run_id(context), load_sources(),
                       load_lifecycle().quality)  # fmt: skip
     for check in report.failed:
-        log.error("gate check failed: %s %s (observed %s)", check.suite, check.check, check.observed)
+        log.error(
+            "gate check failed: %s %s (observed %s)", check.suite, check.check, check.observed
+        )
     if not report.passed:
         raise AirflowFailException(report.summary())
     return {"checks": len(report.checks), "warnings": len(report.warnings)}

@@ -19,7 +19,9 @@ def test_load_sources_reads_the_four_systems() -> None:
 
 def test_load_sources_names_file_and_key_when_a_key_is_missing(tmp_path: Path) -> None:
     bad = tmp_path / "sources.yml"
-    bad.write_text("company_founded_year: 2015\nsources:\n  crm:\n    format: csv\n    tables: {}\n")
+    bad.write_text(
+        "company_founded_year: 2015\nsources:\n  crm:\n    format: csv\n    tables: {}\n"
+    )
     with pytest.raises(ConfigError, match=r"sources\.crm: missing key 'kind'"):
         load_sources(bad)
 

@@ -50,7 +50,9 @@ def write_orders(home: Home, day: date, lines: list[str]) -> Path:
     return path
 
 
-def test_extract_file_counts_add_up_and_quarantine_names_the_rule(home: Home, cfg: SourcesConfig) -> None:
+def test_extract_file_counts_add_up_and_quarantine_names_the_rule(
+    home: Home, cfg: SourcesConfig
+) -> None:
     good = json.dumps(ORDER)
     negative = json.dumps(ORDER | {"order_id": "O2", "total_amount": -3})
     write_orders(home, DAY, [good, good, negative, '{"order_id": "O3", "sta'])
@@ -58,9 +60,9 @@ def test_extract_file_counts_add_up_and_quarantine_names_the_rule(home: Home, cf
     report = extract_file(home, _orders(cfg), DAY, "run1", datetime(2026, 7, 1, tzinfo=UTC))
 
     assert (report.read, report.loaded, report.quarantined, report.duplicates) == (4, 1, 2, 1)
+    folder = quarantine_dir(home, _orders(cfg), DAY)
     quarantined = duckdb.sql(
-        f"select _line, column_name, reason from '{quarantine_dir(home, _orders(cfg), DAY)}/data.parquet'"
-        " order by _line"
+        f"select _line, column_name, reason from '{folder}/data.parquet' order by _line"
     ).fetchall()
     assert quarantined[0] == (3, "total_amount", "-3 is below the minimum 0")
     assert quarantined[1][0] == 4 and quarantined[1][2].startswith("malformed JSON")
@@ -83,7 +85,14 @@ def test_extract_file_writes_text_columns_with_lineage(home: Home, cfg: SourcesC
         "select customer__email, total_amount, _file, _line, _delivery_date, _run_id"
         f" from '{partition_dir(home, _orders(cfg), DAY)}/data.parquet'"
     ).fetchall()[0]
-    assert row == ("a@x.com", "12.5", "orders/orders/orders_2026-06-30.jsonl", 1, "2026-06-30", "run1")
+    assert row == (
+        "a@x.com",
+        "12.5",
+        "orders/orders/orders_2026-06-30.jsonl",
+        1,
+        "2026-06-30",
+        "run1",
+    )
 
 
 def test_extract_file_rerun_replaces_the_partition_and_leaves_no_temp_file(
@@ -110,13 +119,19 @@ def test_extract_file_csv_header_missing_column_is_named(home: Home, cfg: Source
     owners = cfg.source("crm").tables[2]
     path = owners.file_for(home.sources, DAY)
     path.parent.mkdir(parents=True)
-    path.write_text("Id,Name,Email,Team,LastModifiedDate\nOW-1,Ann,a@x.com,emea,2026-06-30T00:00:00Z\n")
+    path.write_text(
+        "Id,Name,Email,Team,LastModifiedDate\nOW-1,Ann,a@x.com,emea,2026-06-30T00:00:00Z\n"
+    )
 
-    with pytest.raises(ExtractError, match=r"crm\.owners: .*line 1: header lacks declared column\(s\) IsActive"):
+    with pytest.raises(
+        ExtractError, match=r"crm\.owners: .*line 1: header lacks declared column\(s\) IsActive"
+    ):
         extract_file(home, owners, DAY, "run1", datetime(2026, 7, 1, tzinfo=UTC))
 
 
-def test_extract_file_csv_row_with_wrong_field_count_is_quarantined(home: Home, cfg: SourcesConfig) -> None:
+def test_extract_file_csv_row_with_wrong_field_count_is_quarantined(
+    home: Home, cfg: SourcesConfig
+) -> None:
     owners = cfg.source("crm").tables[2]
     path = owners.file_for(home.sources, DAY)
     path.parent.mkdir(parents=True)
