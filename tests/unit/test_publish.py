@@ -1,0 +1,69 @@
+import hashlib
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from lifecycle.paths import ROLES, Home
+from lifecycle.publish import PublishError, publish
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Home:
+    home = Home(tmp_path)
+    with duckdb.connect(str(home.warehouse)) as con:
+        for role in ROLES:
+            con.execute(f"create schema publish_{role}")
+            con.execute(
+                f"create table publish_{role}.rpt_{role}__t as select 1 as n union all select 2"
+            )
+        con.execute("create schema audit")
+        con.execute("create table audit.quality_results (run_id varchar, passed boolean)")
+    return home
+
+
+def _digest(home: Home) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in home.serving.iterdir()}
+
+
+def test_publish_writes_one_file_per_role_with_only_its_tables(home: Home) -> None:
+    done = publish(home, "run1", date(2026, 6, 30), gate="passed")
+
+    assert len(done) == len(ROLES)
+    with duckdb.connect(str(home.serving_file("sales")), read_only=True) as con:
+        assert con.execute("show tables").fetchall() == [("rpt_sales__t",)]
+        assert con.execute("select sum(n) from rpt_sales__t").fetchall() == [(3,)]
+    assert sorted(p.name for p in home.serving.iterdir()) == sorted(f"{r}.duckdb" for r in ROLES)
+
+
+def test_publish_logs_tables_with_counts_in_the_data_team_snapshot(home: Home) -> None:
+    publish(home, "run1", date(2026, 6, 30), gate="passed")
+
+    with duckdb.connect(str(home.serving_file("data_team")), read_only=True) as con:
+        rows = con.execute(
+            "select role, table_name, row_count, gate from publish_log where run_id = 'run1'"
+            " and role = 'marketing'"
+        ).fetchall()
+    assert rows == [("marketing", "rpt_marketing__t", 2, "passed")]
+
+
+def test_publish_of_an_older_day_leaves_serving_unchanged(home: Home) -> None:
+    publish(home, "run1", date(2026, 6, 30), gate="passed")
+    before = _digest(home)
+
+    assert publish(home, "run0", date(2026, 6, 1), gate="passed") == []
+    assert _digest(home) == before
+
+
+def test_publish_failure_swaps_nothing_and_leaves_no_temp_files(home: Home) -> None:
+    publish(home, "run1", date(2026, 6, 30), gate="passed")
+    before = _digest(home)
+    with duckdb.connect(str(home.warehouse)) as con:
+        con.execute("insert into publish_marketing.rpt_marketing__t values (3)")
+        con.execute("drop table publish_executive.rpt_executive__t")
+
+    with pytest.raises(PublishError, match="role executive: no tables"):
+        publish(home, "run2", date(2026, 7, 1), gate="passed")
+
+    assert _digest(home) == before

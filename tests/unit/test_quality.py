@@ -1,0 +1,90 @@
+"""The gate's GX suites, proven both ways: good data passes, each kind of bad data fails."""
+
+from typing import Any
+
+import pandas as pd
+
+from lifecycle.config import load_lifecycle
+from lifecycle.quality import CheckResult, GateReport, load_suite_modules, validate_frame
+
+CFG = load_lifecycle().quality
+
+
+def _suite(name: str) -> Any:
+    module = next(m for m in load_suite_modules() if m.build_suite(CFG).name.startswith(name))
+    return module.build_suite(CFG)
+
+
+def _orders(**overrides: Any) -> pd.DataFrame:
+    row = {
+        "order_id": "O1", "customer__customer_id": "S1", "customer__email": "a@x.com",
+        "customer__phone": None, "customer__crm_contact_id": None, "customer__app_user_id": None,
+        "status": "paid", "channel": "web", "currency": "EUR", "total_amount": "12.50",
+        "shipping_address__country": "DE", "shipping_address__city": "Berlin",
+        "placed_at": "2026-06-30T10:00:00+02:00", "updated_at": "2026-06-30T10:00:00+02:00",
+        "_source": "orders", "_file": "f.jsonl", "_line": 1, "_delivery_date": "2026-06-30",
+        "_run_id": "r", "_extracted_at": "2026-07-01T00:00:00+00:00",
+    }  # fmt: skip
+    row.update(overrides)
+    return pd.DataFrame([row, {**row, "order_id": "O2"}])
+
+
+def _failed(results: list[CheckResult]) -> list[str]:
+    return [r.check for r in results if not r.passed]
+
+
+def test_raw_orders_suite_passes_good_orders() -> None:
+    assert _failed(validate_frame(_suite("raw__orders"), _orders())) == []
+
+
+def test_raw_orders_suite_fails_unknown_currency() -> None:
+    results = validate_frame(_suite("raw__orders"), _orders(currency="XXX"))
+    assert _failed(results) == ["expect_column_values_to_be_in_set(currency)"]
+
+
+def test_raw_orders_suite_fails_missing_key() -> None:
+    results = validate_frame(_suite("raw__orders"), _orders(order_id=None))
+    assert _failed(results) == ["expect_column_values_to_not_be_null(order_id)"]
+
+
+def test_raw_orders_suite_fails_changed_column_set() -> None:
+    frame = _orders().rename(columns={"total_amount": "amount"})
+    assert _failed(validate_frame(_suite("raw__orders"), frame)) == [
+        "expect_table_columns_to_match_set"
+    ]
+
+
+def test_deliveries_suite_fails_a_mostly_quarantined_delivery() -> None:
+    frame = pd.DataFrame(
+        {"table_key": ["orders.orders", "app.events"], "quarantine_share": [0.001, 0.6]}
+    )
+    results = validate_frame(_suite("raw__deliveries"), frame)
+    assert _failed(results) == ["expect_column_values_to_be_between(quarantine_share)"]
+    assert "1 unexpected" in next(r.observed for r in results if not r.passed)
+
+
+def test_deliveries_suite_passes_normal_quarantine_share() -> None:
+    frame = pd.DataFrame({"table_key": ["orders.orders"], "quarantine_share": [0.004]})
+    assert _failed(validate_frame(_suite("raw__deliveries"), frame)) == []
+
+
+def test_gate_report_summary_names_failed_error_checks_only() -> None:
+    report = GateReport(
+        (
+            CheckResult(
+                "raw__orders__critical", "in_set(currency)", "error", "3 unexpected", False
+            ),
+            CheckResult("dbt", "not_null_x", "warn", "2 failing rows", False),
+            CheckResult("dbt", "unique_y", "error", "pass", True),
+        )
+    )
+    assert not report.passed
+    assert report.summary() == (
+        "gate FAILED: 3 checks, 1 failed, 1 warnings: raw__orders__critical in_set(currency)"
+        " (observed 3 unexpected)"
+    )
+
+
+def test_gate_report_passes_with_only_warnings() -> None:
+    report = GateReport((CheckResult("s", "c", "warn", "x", False),))
+    assert report.passed and len(report.warnings) == 1
