@@ -1,0 +1,9 @@
+{#- Layers and roles get the schema named in dbt_project.yml as-is (staging, marts,
+    publish_marketing, ...), not dbt's default "<target schema>_<custom>". -#}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}
+        {{ target.schema }}
+    {%- else -%}
+        {{ custom_schema_name | trim }}
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,70 @@
+with
+
+source as (
+    select * from {{ source('app', 'events') }}
+    where _delivery_date <= '{{ var("as_of_date") }}'
+),
+
+countries as (
+    select * from {{ ref('country_codes') }}
+),
+
+renamed as (
+    select
+        cast(source.message_id as varchar) as event_id,
+        cast(source.user_id as varchar) as app_user_id,
+        lower(trim(source.event)) as event_name,
+        {{ lifecycle.to_utc_timestamp('source."timestamp"') }} as occurred_at,
+        {{ lifecycle.to_utc_timestamp('source.received_at') }} as received_at,
+        {{ lifecycle.normalize_email('source.traits__email') }} as email,
+        {{ lifecycle.normalize_phone(
+            'source.traits__phone', 'countries.calling_code',
+            'countries.trunk_prefix'
+        ) }} as phone,
+        countries.country_code,
+        nullif(trim(source.properties__plan), '') as plan,
+        nullif(trim(source.properties__signup_channel), '') as signup_channel,
+        nullif(trim(source.properties__feature), '') as feature,
+        cast(source.properties__session_seconds as integer) as session_seconds,
+        nullif(trim(source.context__app_version), '') as app_version,
+        nullif(lower(trim(source.context__os)), '') as os,
+        source._delivery_date,
+        source._line
+    from source
+    left join countries
+        on lower(trim(source.context__country)) = countries.country_alias
+),
+
+{# At-least-once delivery: the same message can arrive twice; keep its first delivery. #}
+first_delivery as (
+    select
+        *,
+        row_number() over (
+            partition by event_id order by _delivery_date, _line
+        ) as delivery_rank
+    from renamed
+),
+
+final as (
+    select
+        event_id,
+        app_user_id,
+        event_name,
+        occurred_at,
+        cast(occurred_at as date) as event_date,
+        received_at,
+        cast(_delivery_date as date) as delivery_date,
+        email,
+        phone,
+        country_code,
+        plan,
+        signup_channel,
+        feature,
+        session_seconds,
+        app_version,
+        os
+    from first_delivery
+    where delivery_rank = 1
+)
+
+select * from final

@@ -1,0 +1,38 @@
+with
+
+source as (
+    select * from {{ source('support', 'satisfaction_ratings') }}
+    where _delivery_date <= '{{ var("as_of_date") }}'
+),
+
+renamed as (
+    select
+        cast(id as varchar) as rating_id,
+        cast(ticket_id as varchar) as ticket_id,
+        cast(score as integer) as score,
+        nullif(trim(comment), '') as comment,
+        {{ lifecycle.to_utc_timestamp('created_at') }} as rated_at,
+        _delivery_date,
+        _line
+    from source
+),
+
+versioned as (
+    select
+        *,
+        {{ lifecycle.latest_first('rating_id', 'rated_at') }} as version_rank
+    from renamed
+),
+
+final as (
+    select
+        rating_id,
+        ticket_id,
+        score,
+        comment,
+        rated_at
+    from versioned
+    where version_rank = 1
+)
+
+select * from final
