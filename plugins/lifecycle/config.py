@@ -105,7 +105,6 @@ class SourcesConfig:
 
 @dataclass(frozen=True)
 class LifecycleRules:
-    active_window_days: int
     at_risk_after_days: int
     churned_after_days: int
     new_window_days: int
@@ -129,7 +128,6 @@ class LifecycleConfig:
         return {
             "as_of_date": as_of.isoformat(),
             "lifecycle__reporting_currency": self.reporting_currency,
-            "lifecycle__active_window_days": self.rules.active_window_days,
             "lifecycle__at_risk_after_days": self.rules.at_risk_after_days,
             "lifecycle__churned_after_days": self.rules.churned_after_days,
             "lifecycle__new_window_days": self.rules.new_window_days,
@@ -219,7 +217,6 @@ def load_lifecycle(path: Path | None = None) -> LifecycleConfig:
     return LifecycleConfig(
         reporting_currency=str(_need(data, "reporting_currency", str(path))),
         rules=LifecycleRules(
-            active_window_days=int(_need(rules, "active_window_days", where)),
             at_risk_after_days=int(_need(rules, "at_risk_after_days", where)),
             churned_after_days=int(_need(rules, "churned_after_days", where)),
             new_window_days=int(_need(rules, "new_window_days", where)),

@@ -1,0 +1,115 @@
+{#- One row per identity-bearing record in any system, with its normalized email and phone. -#}
+with
+
+contacts as (
+    select * from {{ ref('stg_crm__contacts') }}
+),
+
+orders as (
+    select * from {{ ref('stg_orders__orders') }}
+),
+
+tickets as (
+    select * from {{ ref('stg_support__tickets') }}
+),
+
+events as (
+    select * from {{ ref('stg_app__events') }}
+),
+
+crm_records as (
+    select
+        'crm' as source_system,
+        contact_id as record_id,
+        email,
+        phone,
+        country_code,
+        created_at as first_seen_at
+    from contacts
+),
+
+{# A shop customer's contact details as of their latest order. #}
+shop_orders_ranked as (
+    select
+        shop_customer_id,
+        email,
+        phone,
+        country_code,
+        placed_at,
+        row_number() over (
+            partition by shop_customer_id order by placed_at desc, order_id desc
+        ) as recency_rank,
+        min(placed_at) over (partition by shop_customer_id) as first_order_at
+    from orders
+),
+
+shop_records as (
+    select
+        'orders' as source_system,
+        shop_customer_id as record_id,
+        email,
+        phone,
+        country_code,
+        first_order_at as first_seen_at
+    from shop_orders_ranked
+    where recency_rank = 1
+),
+
+support_records as (
+    select
+        'support' as source_system,
+        ticket_id as record_id,
+        email,
+        phone,
+        cast(null as varchar) as country_code,
+        created_at as first_seen_at
+    from tickets
+),
+
+app_signups as (
+    select
+        app_user_id,
+        email,
+        phone,
+        country_code,
+        occurred_at,
+        row_number() over (
+            partition by app_user_id order by occurred_at, event_id
+        ) as signup_rank
+    from events
+    where event_name = 'sign_up'
+),
+
+app_first_seen as (
+    select
+        app_user_id,
+        min(occurred_at) as first_seen_at
+    from events
+    group by app_user_id
+),
+
+app_records as (
+    select
+        'app' as source_system,
+        app_first_seen.app_user_id as record_id,
+        app_signups.email,
+        app_signups.phone,
+        app_signups.country_code,
+        app_first_seen.first_seen_at
+    from app_first_seen
+    left join app_signups
+        on app_first_seen.app_user_id = app_signups.app_user_id
+        and app_signups.signup_rank = 1
+),
+
+final as (
+    select * from crm_records
+    union all
+    select * from shop_records
+    union all
+    select * from support_records
+    union all
+    select * from app_records
+)
+
+select * from final
