@@ -1,7 +1,7 @@
-"""Run dbt in-process with the run's as-of date and the lifecycle rules as vars.
+"""Run dbt with the run's as-of date and the lifecycle rules as vars.
 
-Progress ("dbt 12/40 stg_orders__orders OK") comes from dbt's own event stream through a
-callback; dbt's full log goes to `$LIFECYCLE_HOME/dbt/logs`.
+Progress ("dbt 12/40 stg_orders__orders OK") comes from dbt's JSON event log; dbt's full
+log goes to the task log and to `$LIFECYCLE_HOME/dbt/logs`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import subprocess
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lifecycle import progress
@@ -45,55 +48,78 @@ def dbt_env(home: Home) -> dict[str, str]:
     }
 
 
+def _progress_line(event: dict[str, Any], quiet_passes: bool) -> str | None:
+    """One operator line for a node-finished event of dbt's JSON log, else None.
+
+    With `quiet_passes` (the gate's tests) only nodes that did not pass get a line.
+    """
+    info, data = event.get("info", {}), event.get("data", {})
+    if info.get("name") not in _RESULT_EVENTS:
+        return None
+    node = data.get("node_info") or {}
+    label = node.get("node_name") or data.get("name", "?")
+    total = data.get("total") or data.get("num_models") or "?"
+    status = str(data.get("status") or node.get("node_status") or "").upper()
+    if quiet_passes and status in ("PASS", "SUCCESS"):
+        return None
+    return f"{data.get('index', '?'):>3}/{total:<3} {label} {status}"
+
+
 def run_dbt(
     args: list[str], as_of: date, home: Home, dbt_vars: dict[str, Any] | None = None,
-    stage: str = "dbt",
+    stage: str = "dbt", quiet_passes: bool = False,
 ) -> DbtOutcome:  # fmt: skip
-    """Invoke one dbt command (`build`, `run`, `test`, `seed`, ...) for the as-of date.
+    """Run one dbt command (`build`, `test`, ...) for the as-of date in its own process.
 
-    Returns the outcome with one entry per node; never raises for failing nodes, so the
-    caller decides whether a failure stops the run.
+    A separate process so that dbt's DuckDB connection is closed when it returns (the gate
+    and publish open the warehouse next). Progress comes from dbt's JSON log; the outcome
+    from `run_results.json`. Never raises for failing nodes: the caller decides.
     """
-    from dbt.cli.main import dbtRunner
-
     from lifecycle.config import load_lifecycle
 
-    os.environ.update(dbt_env(home))
     variables = load_lifecycle().dbt_vars(as_of) | (dbt_vars or {})
-
-    def on_event(event: Any) -> None:
-        name = event.info.name
-        if name not in _RESULT_EVENTS:
-            return
-        data = event.data
-        node = getattr(data, "node_info", None)
-        label = node.node_name if node is not None else getattr(data, "name", "?")
-        status = str(getattr(data, "status", "")).upper()
-        progress.emit(stage, f"{data.index:>3}/{data.total:<3} {label} {status}")
-
-    cli_args = [
+    results_file = home.dbt_target / "run_results.json"
+    results_file.unlink(missing_ok=True)
+    cmd = [
+        str(Path(sys.executable).with_name("dbt")),
         *args,
         "--project-dir", str(DBT_PROJECT),
         "--profiles-dir", str(DBT_PROJECT),
         "--target-path", str(home.dbt_target),
         "--log-path", str(home.root / "dbt" / "logs"),
         "--vars", json.dumps(variables),
-        "--quiet",
+        "--log-format", "json",
     ]  # fmt: skip
-    result = dbtRunner(callbacks=[on_event]).invoke(cli_args)
-    outcome = DbtOutcome(success=bool(result.success))
-    if result.exception is not None:
-        raise DbtError(f"dbt {args[0]} could not run: {result.exception}")
-    for node_result in getattr(result.result, "results", None) or []:
-        status = str(node_result.status)
+    env = os.environ | dbt_env(home)
+    with subprocess.Popen(
+        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as proc:
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            try:
+                event = json.loads(raw)
+            except json.JSONDecodeError:
+                log.info("dbt: %s", raw.rstrip())
+                continue
+            log.info("dbt: %s", event.get("info", {}).get("msg", ""))
+            line = _progress_line(event, quiet_passes)
+            if line:
+                progress.emit(stage, line)
+    if not results_file.exists():
+        raise DbtError(f"dbt {args[0]} could not run (exit {proc.returncode}); see the log above")
+    outcome = DbtOutcome(success=proc.returncode == 0)
+    for node in json.loads(results_file.read_text(encoding="utf-8"))["results"]:
+        status = str(node["status"])
+        parts = node["unique_id"].split(".")
+        name = parts[-1] if parts[0] == "unit_test" else parts[2]
         entry = {
-            "unique_id": node_result.node.unique_id,
-            "name": node_result.node.name,
+            "unique_id": node["unique_id"],
+            "name": name,
             "status": status,
-            "message": node_result.message,
-            "failures": node_result.failures,
+            "message": node.get("message"),
+            "failures": node.get("failures"),
         }
         outcome.results.append(entry)
         if status in ("error", "fail", "runtime error"):
-            outcome.failures.append(f"{node_result.node.name}: {node_result.message}")
+            outcome.failures.append(f"{name}: {node.get('message')}")
     return outcome

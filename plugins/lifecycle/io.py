@@ -33,7 +33,9 @@ def raw_delivery_frame(home: Home, table: TableConfig, day: date) -> pd.DataFram
 
     path = partition_dir(home, table, day) / "data.parquet"
     with connect() as con:
-        return con.sql(f"select * from read_parquet({_sql_str(str(path))})").df()
+        return con.sql(
+            f"select * from read_parquet({_sql_str(str(path))}, hive_partitioning = false)"
+        ).df()
 
 
 def warehouse_tables(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:

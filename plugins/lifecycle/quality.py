@@ -194,8 +194,9 @@ def run_gate(
     """Run every check, store the results, and return the verdict (the caller stops on it)."""
     from lifecycle.dbt_runner import run_dbt
 
-    progress.emit("gate", "dbt tests ...")
-    checks = dbt_checks(run_dbt(["test"], as_of, home, stage="gate"))
+    progress.emit("gate", "dbt tests (only those that do not pass are listed) ...")
+    checks = dbt_checks(run_dbt(["test"], as_of, home, stage="gate", quiet_passes=True))
+    progress.emit("gate", f"dbt: {sum(c.passed for c in checks)}/{len(checks)} tests passed")
     for module in load_suite_modules():
         suite = module.build_suite(cfg)
         frame = frame_for(module.TARGET, home, sources, as_of)

@@ -35,7 +35,7 @@ def source_names() -> list[str]:
 def extract(source: str, context: dict[str, Any]) -> dict[str, int]:
     """Extract one source. Bad data (missing file, wrong header) fails at once; other
     errors (I/O, network) are left to the task's retries."""
-    from airflow.exceptions import AirflowFailException
+    from airflow.sdk.exceptions import AirflowFailException
 
     from lifecycle.config import load_sources
     from lifecycle.extract import ExtractError, extract_source
@@ -71,7 +71,7 @@ def transform(context: dict[str, Any]) -> dict[str, int]:
 
 def gate(context: dict[str, Any]) -> dict[str, int]:
     """Judge the build; a failure is final (no retry), and nothing is published."""
-    from airflow.exceptions import AirflowFailException
+    from airflow.sdk.exceptions import AirflowFailException
 
     from lifecycle.config import load_lifecycle, load_sources
     from lifecycle.quality import run_gate
