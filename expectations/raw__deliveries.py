@@ -1,7 +1,8 @@
 """Every table's delivery for the as-of day: how much of it had to be quarantined.
 
-One row per source table (from the extract's counts). More than the configured share
-quarantined means the source sent something systematically wrong: stop publication.
+One row per source table (from the extract's counts). More quarantined rows than the
+configured share of the delivery (at least the allowance) means the source sent something
+systematically wrong: stop publication.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ def build_suite(cfg: QualityConfig) -> gx.ExpectationSuite:
     return gx.ExpectationSuite(
         name="raw__deliveries__critical",
         expectations=[
-            gxe.ExpectColumnValuesToBeBetween(
-                column="quarantine_share", min_value=0.0, max_value=cfg.max_quarantine_share
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="quarantine_limit", column_B="quarantined", or_equal=True
             ),
             gxe.ExpectColumnValuesToBeUnique(column="table_key"),
         ],

@@ -113,6 +113,7 @@ class LifecycleRules:
 @dataclass(frozen=True)
 class QualityConfig:
     max_quarantine_share: float
+    quarantine_allowance_rows: int
     currencies: tuple[str, ...]
 
 
@@ -223,6 +224,9 @@ def load_lifecycle(path: Path | None = None) -> LifecycleConfig:
         ),
         quality=QualityConfig(
             max_quarantine_share=float(_need(quality, "max_quarantine_share", f"{path}: quality")),
+            quarantine_allowance_rows=int(
+                _need(quality, "quarantine_allowance_rows", f"{path}: quality")
+            ),
             currencies=tuple(_need(quality, "currencies", f"{path}: quality")),
         ),
     )

@@ -92,8 +92,14 @@ def load_suite_modules(directory: Path = EXPECTATIONS_DIR) -> list[ModuleType]:
     return modules
 
 
-def deliveries_frame(home: Home, sources: SourcesConfig, as_of: date) -> pd.DataFrame:
-    """One row per source table: the extract's counts for the as-of day's delivery."""
+def deliveries_frame(
+    home: Home, sources: SourcesConfig, as_of: date, cfg: QualityConfig
+) -> pd.DataFrame:
+    """One row per source table: the extract's counts for the as-of day's delivery, and how
+    many quarantined rows it may have: the configured share of what was read, but never
+    fewer than the allowance (one bad row in a delivery of ten is not a broken source)."""
+    import math
+
     import pandas as pd
 
     from lifecycle.extract import read_report
@@ -104,15 +110,23 @@ def deliveries_frame(home: Home, sources: SourcesConfig, as_of: date) -> pd.Data
         if report is None:
             continue
         share = report.quarantined / report.read if report.read else 0.0
-        rows.append({**asdict(report), "table_key": table.key, "quarantine_share": share})
+        limit = max(
+            math.ceil(cfg.max_quarantine_share * report.read), cfg.quarantine_allowance_rows
+        )
+        rows.append(
+            {**asdict(report), "table_key": table.key, "quarantine_share": share,
+             "quarantine_limit": limit}
+        )  # fmt: skip
     return pd.DataFrame(rows)
 
 
-def frame_for(target: str, home: Home, sources: SourcesConfig, as_of: date) -> pd.DataFrame:
+def frame_for(
+    target: str, home: Home, sources: SourcesConfig, as_of: date, cfg: QualityConfig
+) -> pd.DataFrame:
     from lifecycle.io import raw_delivery_frame
 
     if target == "deliveries":
-        return deliveries_frame(home, sources, as_of)
+        return deliveries_frame(home, sources, as_of, cfg)
     if target.startswith("raw:"):
         key = target.removeprefix("raw:")
         table = next(t for t in sources.tables if t.key == key)
@@ -143,7 +157,10 @@ def validate_frame(suite: Any, frame: pd.DataFrame) -> list[CheckResult]:
     checks = []
     for res in batch.validate(suite).results:
         config = res.expectation_config
-        column = config.kwargs.get("column")
+        kwargs = config.kwargs
+        column = kwargs.get("column") or ",".join(
+            str(kwargs[k]) for k in ("column_A", "column_B") if kwargs.get(k)
+        )
         name = config.type + (f"({column})" if column else "")
         checks.append(
             CheckResult(suite.name, name, severity, _observed(res.result), bool(res.success))
@@ -199,7 +216,7 @@ def run_gate(
     progress.emit("gate", f"dbt: {sum(c.passed for c in checks)}/{len(checks)} tests passed")
     for module in load_suite_modules():
         suite = module.build_suite(cfg)
-        frame = frame_for(module.TARGET, home, sources, as_of)
+        frame = frame_for(module.TARGET, home, sources, as_of, cfg)
         results = validate_frame(suite, frame)
         bad = sum(not r.passed for r in results)
         progress.emit(

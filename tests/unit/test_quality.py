@@ -1,5 +1,8 @@
 """The gate's GX suites, proven both ways: good data passes, each kind of bad data fails."""
 
+import json
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -54,18 +57,48 @@ def test_raw_orders_suite_fails_changed_column_set() -> None:
     ]
 
 
-def test_deliveries_suite_fails_a_mostly_quarantined_delivery() -> None:
+def test_deliveries_suite_fails_a_delivery_over_its_quarantine_limit() -> None:
     frame = pd.DataFrame(
-        {"table_key": ["orders.orders", "app.events"], "quarantine_share": [0.001, 0.6]}
-    )
+        {"table_key": ["orders.orders", "app.events"], "quarantined": [3, 61],
+         "quarantine_limit": [50, 60]}
+    )  # fmt: skip
     results = validate_frame(_suite("raw__deliveries"), frame)
-    assert _failed(results) == ["expect_column_values_to_be_between(quarantine_share)"]
-    assert "1 unexpected" in next(r.observed for r in results if not r.passed)
+    assert _failed(results) == [
+        "expect_column_pair_values_a_to_be_greater_than_b(quarantine_limit,quarantined)"
+    ]
 
 
-def test_deliveries_suite_passes_normal_quarantine_share() -> None:
-    frame = pd.DataFrame({"table_key": ["orders.orders"], "quarantine_share": [0.004]})
+def test_deliveries_suite_passes_deliveries_within_their_limit() -> None:
+    frame = pd.DataFrame(
+        {"table_key": ["orders.orders", "app.events"], "quarantined": [5, 0],
+         "quarantine_limit": [5, 5]}
+    )  # fmt: skip
     assert _failed(validate_frame(_suite("raw__deliveries"), frame)) == []
+
+
+def test_deliveries_frame_limit_is_share_of_rows_but_at_least_the_allowance(
+    tmp_path: Path,
+) -> None:
+    from lifecycle.config import load_sources
+    from lifecycle.extract import partition_dir
+    from lifecycle.paths import Home
+    from lifecycle.quality import deliveries_frame
+
+    home, sources, day = Home(tmp_path), load_sources(), date(2026, 6, 30)
+    for table, read, quarantined in ((sources.tables[0], 1000, 60), (sources.tables[1], 12, 2)):
+        folder = partition_dir(home, table, day)
+        folder.mkdir(parents=True)
+        report = {"table": table.key, "delivery_date": "2026-06-30", "file": "f", "sha256": "x",
+                  "read": read, "loaded": read - quarantined, "quarantined": quarantined,
+                  "duplicates": 0}  # fmt: skip
+        (folder / "_extract.json").write_text(json.dumps(report))
+
+    frame = deliveries_frame(home, sources, day, CFG)
+
+    assert frame[["table_key", "quarantined", "quarantine_limit"]].values.tolist() == [
+        ["crm.contacts", 60, 50],
+        ["crm.accounts", 2, 5],
+    ]
 
 
 def test_gate_report_summary_names_failed_error_checks_only() -> None:
