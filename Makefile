@@ -13,8 +13,10 @@ SCALE ?= 100000
 $(STAMP): requirements.lock pyproject.toml
 	@echo "==> setting up $(VENV) from requirements.lock (one time, about a minute)"
 	@$(PYTHON) -m venv $(VENV)
-	@$(BIN)/pip install -q --disable-pip-version-check -r requirements.lock
-	@$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
+	@$(BIN)/pip install -q --disable-pip-version-check -r requirements.lock > $(VENV)/install.log 2>&1 \
+		|| (cat $(VENV)/install.log; exit 1)
+	@$(BIN)/pip install -q --disable-pip-version-check --no-deps -e . >> $(VENV)/install.log 2>&1 \
+		|| (cat $(VENV)/install.log; exit 1)
 	@touch $@
 
 setup: $(STAMP)

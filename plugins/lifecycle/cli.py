@@ -41,17 +41,19 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def _print_published(home: Home) -> None:
     from lifecycle.status import published_tables
 
-    print(f"\nPublished tables (one read-only DuckDB file per role in {home.serving}):")
+    print(f"\nPublished tables, one read-only DuckDB file per role in {home.serving}/:")
     for role, name, rows in published_tables(home):
-        print(f"  {str(home.serving_file(role))}  {name:<48} {rows:>9,} rows")
+        print(f"  {role + '.duckdb':<24} {name:<48} {rows:>9,} rows")
     example = home.serving_file("marketing")
     print(
-        "\nOpen them read-only from a BI tool or the DuckDB CLI, e.g.\n"
-        f"  duckdb -readonly {example}\n"
-        f"  python -c \"import duckdb; print(duckdb.connect('{example}', read_only=True)"
-        ".sql('show tables'))\"\n"
-        "  Superset / Metabase / DBeaver: a DuckDB connection to the file with read_only=true.\n"
-        "A new publication replaces a file atomically; open connections keep the old snapshot."
+        "\nOpen them read-only; a new publication replaces a file atomically and open\n"
+        "connections keep reading the snapshot they opened:\n"
+        f"  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{example}',"
+        " read_only=True).sql('from rpt_marketing__audience limit 5'))\"\n"
+        f"  duckdb -readonly {example}    (DuckDB CLI)\n"
+        "  BI tools (Superset, Metabase, DBeaver, ...): a DuckDB connection to the file,"
+        " read-only.\n"
+        "Status of the last publication: .venv/bin/lifecycle status [--json]"
     )
 
 
