@@ -2,8 +2,8 @@
 
 Extract the four sources (one task each, in parallel) into the raw zone, build the
 warehouse with dbt, gate it (dbt tests and Great Expectations), and only then publish the
-role tables. The run's data interval is one UTC day; its as-of date is that day
-(`lifecycle.interval`). Extraction retries; the gate never does.
+role tables. Every run covers one UTC day, its as-of date, which is also its logical date
+(`lifecycle.timetable`, `lifecycle.interval`). Extraction retries; the gate never does.
 """
 
 from __future__ import annotations
@@ -12,15 +12,15 @@ from typing import Any
 
 import pendulum
 from airflow.sdk import Asset, dag, task
-from airflow.timetables.interval import CronDataIntervalTimetable
 
 from lifecycle.paths import ROLES
+from lifecycle.timetable import DailyAsOfTimetable
 
 POOL = "lifecycle_warehouse"
 
 
 @dag(
-    schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
+    schedule=DailyAsOfTimetable(),
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,

@@ -1,5 +1,6 @@
-{#- Layers and roles get the schema named in dbt_project.yml as-is (staging, marts,
-    publish_marketing, ...), not dbt's default "<target schema>_<custom>". -#}
+{#- Layers and roles get the schema named in dbt_project.yml as-is (staging,
+    marts, publish_marketing, ...), not dbt's default
+    "<target schema>_<custom>". -#}
 {% macro generate_schema_name(custom_schema_name, node) -%}
     {%- if custom_schema_name is none -%}
         {{ target.schema }}

@@ -75,6 +75,38 @@ def cmd_run(args: argparse.Namespace) -> int:
     return _run(args.as_of, Home.from_env())
 
 
+def cmd_backfill(args: argparse.Namespace) -> int:
+    from lifecycle.orchestrate import backfill
+
+    if args.end < args.start:
+        print("--end is before --start", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    ok, log_path = backfill(args.start, args.end, Home.from_env())
+    took = time.monotonic() - started
+    if ok:
+        print(f"  done     backfill {args.start} .. {args.end} in {took:.0f} s")
+        return 0
+    print(f"  FAILED   backfill {args.start} .. {args.end} after {took:.0f} s."
+          f" Full log: {log_path}", file=sys.stderr)  # fmt: skip
+    return 1
+
+
+def cmd_dbt(args: argparse.Namespace) -> int:
+    """Any dbt command with the as-of date and the lifecycle rules as vars."""
+    from lifecycle.dbt_runner import run_dbt
+
+    dbt_args = [a for a in args.dbt_args if a != "--"]
+    if not dbt_args:
+        print("give a dbt command after --, e.g. lifecycle dbt --as-of D -- build", file=sys.stderr)
+        return 2
+    outcome = run_dbt(dbt_args, args.as_of, Home.from_env())
+    for failure in outcome.failures:
+        print(f"  FAILED   {failure}", file=sys.stderr)
+    print(f"  dbt {dbt_args[0]}: {len(outcome.results)} nodes, {len(outcome.failures)} failed")
+    return 0 if outcome.success else 1
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from lifecycle.config import load_sources
     from lifecycle.status import status
@@ -128,6 +160,16 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="one nightly run for a day through Airflow (dags test)")
     run.add_argument("--as-of", type=_date, required=True)
     run.set_defaults(func=cmd_run)
+
+    back = sub.add_parser("backfill", help="re-run a range of days through Airflow's backfill")
+    back.add_argument("--start", type=_date, required=True)
+    back.add_argument("--end", type=_date, required=True)
+    back.set_defaults(func=cmd_backfill)
+
+    dbt = sub.add_parser("dbt", help="run a dbt command with the as-of date and rules as vars")
+    dbt.add_argument("--as-of", type=_date, required=True)
+    dbt.add_argument("dbt_args", nargs=argparse.REMAINDER)
+    dbt.set_defaults(func=cmd_dbt)
 
     stat = sub.add_parser("status", help="the last publication")
     stat.add_argument("--json", action="store_true")

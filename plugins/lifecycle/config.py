@@ -108,6 +108,7 @@ class LifecycleRules:
     at_risk_after_days: int
     churned_after_days: int
     new_window_days: int
+    reactivated_window_days: int
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ class LifecycleConfig:
             "lifecycle__at_risk_after_days": self.rules.at_risk_after_days,
             "lifecycle__churned_after_days": self.rules.churned_after_days,
             "lifecycle__new_window_days": self.rules.new_window_days,
+            "lifecycle__reactivated_window_days": self.rules.reactivated_window_days,
         }
 
 
@@ -221,6 +223,7 @@ def load_lifecycle(path: Path | None = None) -> LifecycleConfig:
             at_risk_after_days=int(_need(rules, "at_risk_after_days", where)),
             churned_after_days=int(_need(rules, "churned_after_days", where)),
             new_window_days=int(_need(rules, "new_window_days", where)),
+            reactivated_window_days=int(_need(rules, "reactivated_window_days", where)),
         ),
         quality=QualityConfig(
             max_quarantine_share=float(_need(quality, "max_quarantine_share", f"{path}: quality")),

@@ -81,13 +81,10 @@ def ensure_airflow(home: Home, log: TextIO) -> None:
 
 
 def logical_date_for(as_of: date) -> str:
-    """The logical date to hand `airflow dags test` so the run's interval is the as-of day.
-
-    `dags test` runs the last complete interval before the date it is given, so it gets
-    the end of the as-of day's interval.
-    """
-    _, end = interval_for_as_of(as_of)
-    return end.isoformat()
+    """The logical date of the run for an as-of day: that day's midnight (UTC), for
+    `airflow dags test` as for scheduled and backfill runs (`lifecycle.timetable`)."""
+    start, _ = interval_for_as_of(as_of)
+    return start.isoformat()
 
 
 def _follow(path: Path, stop: threading.Event) -> None:
@@ -132,3 +129,124 @@ def run_day(as_of: date, home: Home) -> tuple[bool, Path]:
         stop.set()
         follower.join()
     return code == 0, log_path
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_healthy(port: int, proc: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    url = f"http://127.0.0.1:{port}/api/v2/monitor/health"
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"airflow api-server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"airflow api-server not healthy on port {port} after {timeout:.0f} s")
+
+
+def _backfill_states(home: Home, start: date, end: date) -> tuple[dict[str, str], bool]:
+    """State of each backfill run in the range, keyed by its logical date, and whether
+    Airflow has marked the latest backfill completed (read-only on the metadata DB).
+
+    The scheduler completes a backfill a moment after its last run ends; stopping it
+    earlier leaves the backfill "running" and the next one is refused."""
+    import sqlite3
+
+    db = home.airflow / "airflow.db"
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as con:
+        rows = con.execute(
+            "select logical_date, state from dag_run where dag_id = ? and run_type = 'backfill'"
+            " and date(logical_date) between ? and ?",
+            (DAG_ID, start.isoformat(), end.isoformat()),
+        ).fetchall()
+        latest = con.execute(
+            "select completed_at from backfill where dag_id = ? order by id desc limit 1",
+            (DAG_ID,),
+        ).fetchone()
+    completed = latest is not None and latest[0] is not None
+    return {str(day)[:10]: str(state) for day, state in rows}, completed
+
+
+def backfill(start: date, end: date, home: Home, timeout_s: float = 3600.0) -> tuple[bool, Path]:
+    """Re-run every as-of day from start to end through Airflow's own backfill.
+
+    `airflow backfill create` only queues runs; they execute with a scheduler and an
+    api-server running (tasks talk to the api-server) and the DAG unpaused. This starts
+    both for the duration of the backfill, on a free loopback port, and stops them after.
+    """
+    home.logs.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    log_path = home.logs / f"backfill_{start.isoformat()}_{end.isoformat()}_{stamp}.log"
+    progress_path = log_path.with_suffix(".progress")
+    port = _free_port()
+    env = airflow_env(home) | {
+        PROGRESS_ENV: str(progress_path),
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
+        # Only the backfill's runs: no scheduled run of the latest interval meanwhile.
+        "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
+    }
+    days = (end - start).days + 1
+    with log_path.open("w", encoding="utf-8") as log:
+        ensure_airflow(home, log)
+        print(f"  backfill {DAG_ID} for as-of {start} .. {end} ({days} runs; full log: {log_path})",
+              flush=True)  # fmt: skip
+        for args in (["dags", "reserialize"], ["dags", "unpause", DAG_ID]):
+            if _run(args, home, log) != 0:
+                raise RuntimeError(f"airflow {' '.join(args)} failed; see {log_path}")
+        services = [
+            subprocess.Popen([_airflow(), "api-server", "--port", str(port)], env=env, stdout=log,
+                             stderr=subprocess.STDOUT),
+            subprocess.Popen([_airflow(), "scheduler"], env=env, stdout=log,
+                             stderr=subprocess.STDOUT),
+        ]  # fmt: skip
+        stop = threading.Event()
+        follower = threading.Thread(target=_follow, args=(progress_path, stop), daemon=True)
+        follower.start()
+        try:
+            _wait_healthy(port, services[0])
+            create = ["backfill", "create", "--dag-id", DAG_ID,
+                      "--from-date", start.isoformat(), "--to-date", end.isoformat(),
+                      "--reprocess-behavior", "completed", "--max-active-runs", "1"]  # fmt: skip
+            log.write(f"\n$ airflow {' '.join(create)}\n")
+            log.flush()
+            if subprocess.run([_airflow(), *create], env=env, stdout=log,
+                              stderr=subprocess.STDOUT, check=False).returncode:  # fmt: skip
+                raise RuntimeError(f"airflow backfill create failed; see {log_path}")
+            deadline = time.monotonic() + timeout_s
+            states: dict[str, str] = {}
+            while time.monotonic() < deadline:
+                states, completed = _backfill_states(home, start, end)
+                finished = [s for s in states.values() if s in ("success", "failed")]
+                if completed and len(states) == days and len(finished) == days:
+                    break
+                time.sleep(3)
+        finally:
+            for proc in services:
+                proc.terminate()
+            for proc in services:
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+            stop.set()
+            follower.join()
+    for day, state in sorted(states.items()):
+        print(f"  backfill as-of {day}: {state}", flush=True)
+    ok = len(states) == days and all(s == "success" for s in states.values())
+    return ok, log_path

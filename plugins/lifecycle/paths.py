@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datetime import date
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ROLES = (
@@ -69,3 +73,7 @@ class Home:
 
     def serving_file(self, role: str) -> Path:
         return self.serving / f"{role}.duckdb"
+
+    def serving_history(self, as_of: date) -> Path:
+        """Where the publication of one as-of day is kept."""
+        return self.serving / "history" / as_of.isoformat()

@@ -2,15 +2,18 @@
 and swap it in with one atomic rename.
 
 Readers only ever open `serving/<role>.duckdb`. A snapshot is built under a temporary
-name beside it and renamed over it, so a reader sees the old file or the new one, never a
-half-written file or a lock held by the writer. Every publication is logged, one row per
-table, in `audit.publish_log` (warehouse) and in the data team's snapshot.
+name and renamed over it, so a reader sees the old file or the new one, never a half-written
+file or a lock held by the writer. Every day's publication is also kept under
+`serving/history/<as-of>/`, so backfilled days have their own published state. Every
+publication is logged, one row per table, in `audit.publish_log` (warehouse) and in the data
+team's snapshot.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -88,48 +91,56 @@ def _snapshot(
 
 
 def publish(home: Home, run_id: str, as_of: date, gate: str) -> list[PublishedTable]:
-    """Publish every role's tables for the as-of date, if it is not older than what is current."""
-    home.serving.mkdir(parents=True, exist_ok=True)
+    """Publish every role's tables for the as-of date.
+
+    Each publication is kept under its day (`serving/history/<as-of>/<role>.duckdb`).
+    It also becomes the current state (`serving/<role>.duckdb`) unless a newer day is
+    already current: a backfill of an old day never moves readers backwards.
+    """
     published_at = datetime.now(UTC).replace(tzinfo=None)  # lineage only
+    day_dir = home.serving_history(as_of)
+    day_dir.mkdir(parents=True, exist_ok=True)
     with connect(home.warehouse) as wh:
         current = current_as_of(wh)
-        if current is not None and as_of < current:
-            progress.emit(
-                "publish",
-                f"as-of {as_of} is older than the current publication ({current}); "
-                "serving left unchanged",
-            )
-            return []
-        tmp = {role: home.serving / f".{role}.duckdb.{os.getpid()}.tmp" for role in ROLES}
+        is_current = current is None or as_of >= current
+        tmp = {role: day_dir / f".{role}.duckdb.{os.getpid()}.tmp" for role in ROLES}
         done: list[PublishedTable] = []
+
+        def log_rows(tables: list[PublishedTable]) -> list[tuple[object, ...]]:
+            return [
+                (run_id, as_of, published_at, gate, t.role, t.table, t.row_count, t.checksum,
+                 is_current)
+                for t in tables
+            ]  # fmt: skip
+
         try:
             for role in ROLES:
-                pending = [
-                    (
-                        run_id,
-                        as_of,
-                        published_at,
-                        gate,
-                        t.role,
-                        t.table,
-                        t.row_count,
-                        t.checksum,
-                        True,
-                    )
-                    for t in done
-                ]
-                done.extend(_snapshot(wh, role, tmp[role], pending))
+                done.extend(_snapshot(wh, role, tmp[role], log_rows(done)))
             for role in ROLES:
-                os.replace(tmp[role], home.serving_file(role))
+                os.replace(tmp[role], day_dir / f"{role}.duckdb")
         finally:
             for path in tmp.values():
                 path.unlink(missing_ok=True)
-        wh.execute(f"update {PUBLISH_LOG} set is_current = false where is_current")
-        rows = [
-            (run_id, as_of, published_at, gate, t.role, t.table, t.row_count, t.checksum, True)
-            for t in done
-        ]
-        append_rows(wh, PUBLISH_LOG, PUBLISH_LOG_DDL, rows)
+        if is_current:
+            _make_current(home, day_dir)
+            wh.execute(f"update {PUBLISH_LOG} set is_current = false where is_current")
+        append_rows(wh, PUBLISH_LOG, PUBLISH_LOG_DDL, log_rows(done))
     for t in done:
         progress.emit("publish", f"{t.role:<17} {t.table:<48} {t.row_count:>9,} rows")
+    if not is_current:
+        progress.emit(
+            "publish",
+            f"kept under {day_dir} only: {current} is newer and stays current",
+        )
     return done
+
+
+def _make_current(home: Home, day_dir: Path) -> None:
+    """Copy a day's snapshots beside the current files, then rename each over its file."""
+    for role in ROLES:
+        tmp = home.serving / f".{role}.duckdb.{os.getpid()}.tmp"
+        try:
+            shutil.copyfile(day_dir / f"{role}.duckdb", tmp)
+            os.replace(tmp, home.serving_file(role))
+        finally:
+            tmp.unlink(missing_ok=True)

@@ -24,7 +24,11 @@ def scores(tmp_path_factory: pytest.TempPathFactory) -> dict[str, PairScores]:
     cfg = load_sources()
     for source in cfg.sources:
         extract_source(source.name, END, "test", home, cfg)
-    outcome = run_dbt(["build", "--select", "+int_customers_matched"], END, home)
+    outcome = run_dbt(
+        ["build", "--select", "+int_customers_matched", "--indirect-selection", "cautious"],
+        END,
+        home,
+    )
     assert outcome.success, outcome.failures
     result = identity_scores(home.warehouse, home.sources / "_truth")
     for name, score in result.items():
@@ -58,7 +62,11 @@ def test_customer_key_is_stable_when_later_records_arrive(
         extract_source(source.name, END, "test", home, cfg)
 
     def keys(as_of: date) -> dict[str, str]:
-        assert run_dbt(["build", "--select", "+int_customers_matched"], as_of, home).success
+        assert run_dbt(
+            ["build", "--select", "+int_customers_matched", "--indirect-selection", "cautious"],
+            as_of,
+            home,
+        ).success
         with duckdb.connect(str(home.warehouse), read_only=True) as con:
             rows = con.execute(
                 "select record_key, customer_id from intermediate.int_customers_matched"

@@ -28,7 +28,8 @@ def _lifecycle(home: Home, *args: str) -> subprocess.CompletedProcess[str]:
 
 def _serving_digest(home: Home) -> dict[str, str]:
     return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(home.serving.iterdir())
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(home.serving.glob("*.duckdb"))
     }
 
 

@@ -27,6 +27,5 @@ def test_interval_for_as_of_round_trips() -> None:
     assert as_of_for_interval(*interval_for_as_of(date(2026, 2, 28))) == date(2026, 2, 28)
 
 
-def test_logical_date_for_dags_test_is_end_of_the_as_of_day() -> None:
-    # `airflow dags test DAG X` runs the interval that ends at X (measured, DESIGN.md).
-    assert logical_date_for(date(2026, 6, 30)) == "2026-07-01T00:00:00+00:00"
+def test_logical_date_for_is_the_as_of_midnight() -> None:
+    assert logical_date_for(date(2026, 6, 30)) == "2026-06-30T00:00:00+00:00"

@@ -24,7 +24,9 @@ def home(tmp_path: Path) -> Home:
 
 
 def _digest(home: Home) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in home.serving.iterdir()}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in home.serving.glob("*.duckdb")
+    }
 
 
 def test_publish_writes_one_file_per_role_with_only_its_tables(home: Home) -> None:
@@ -34,7 +36,9 @@ def test_publish_writes_one_file_per_role_with_only_its_tables(home: Home) -> No
     with duckdb.connect(str(home.serving_file("sales")), read_only=True) as con:
         assert con.execute("show tables").fetchall() == [("rpt_sales__t",)]
         assert con.execute("select sum(n) from rpt_sales__t").fetchall() == [(3,)]
-    assert sorted(p.name for p in home.serving.iterdir()) == sorted(f"{r}.duckdb" for r in ROLES)
+    expected = sorted(f"{r}.duckdb" for r in ROLES)
+    assert sorted(p.name for p in home.serving.glob("*.duckdb")) == expected
+    assert sorted(p.name for p in home.serving_history(date(2026, 6, 30)).iterdir()) == expected
 
 
 def test_publish_logs_tables_with_counts_in_the_data_team_snapshot(home: Home) -> None:
@@ -48,12 +52,20 @@ def test_publish_logs_tables_with_counts_in_the_data_team_snapshot(home: Home) -
     assert rows == [("marketing", "rpt_marketing__t", 2, "passed")]
 
 
-def test_publish_of_an_older_day_leaves_serving_unchanged(home: Home) -> None:
+def test_publish_of_an_older_day_is_kept_under_its_day_and_current_stays(home: Home) -> None:
     publish(home, "run1", date(2026, 6, 30), gate="passed")
     before = _digest(home)
 
-    assert publish(home, "run0", date(2026, 6, 1), gate="passed") == []
+    done = publish(home, "run0", date(2026, 6, 1), gate="passed")
+
+    assert len(done) == len(ROLES)
     assert _digest(home) == before
+    assert (home.serving_history(date(2026, 6, 1)) / "sales.duckdb").is_file()
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        flags = con.execute(
+            "select distinct as_of_date, is_current from audit.publish_log order by 1"
+        ).fetchall()
+    assert flags == [(date(2026, 6, 1), False), (date(2026, 6, 30), True)]
 
 
 def test_publish_failure_swaps_nothing_and_leaves_no_temp_files(home: Home) -> None:
@@ -67,3 +79,4 @@ def test_publish_failure_swaps_nothing_and_leaves_no_temp_files(home: Home) -> N
         publish(home, "run2", date(2026, 7, 1), gate="passed")
 
     assert _digest(home) == before
+    assert not list(home.serving.rglob(".*.tmp"))

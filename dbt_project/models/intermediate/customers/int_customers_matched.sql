@@ -1,23 +1,63 @@
-{#- A first, deliberately simple identity rule: one customer per normalized email, else
-    per phone. Records with neither cannot be matched and are left out. The identity
-    issue replaces this with transitive matching across emails, phones and shared ids. -#}
+{#- One customer per connected component of identity records: records sharing a
+    normalized email, a normalized phone or an id one system holds of another belong
+    together, transitively. The customer key is a hash of the component's earliest record
+    (first seen, then system and id), so it stays the same as later records join; it only
+    changes when two components merge, to the older one's key. -#}
+{%- set rounds = var('lifecycle__identity_rounds', 12) -%}
 with
 
 identities as (
     select * from {{ ref('int_identities_unioned') }}
 ),
 
+edges as (
+    select * from {{ ref('int_identity_edges') }}
+    where record_key in (select record_key from identities)
+),
+
+{{ lifecycle.label_propagation_ctes(rounds) }},
+
+components as (
+    select
+        identities.*,
+        labels_{{ rounds }}.component_label
+    from identities
+    inner join labels_{{ rounds }}
+        on identities.record_key = labels_{{ rounds }}.record_key
+),
+
+anchored as (
+    select
+        *,
+        row_number() over (
+            partition by component_label
+            order by first_seen_at, source_system, record_id
+        ) as anchor_rank
+    from components
+),
+
+anchors as (
+    select
+        component_label,
+        record_key as anchor_record_key
+    from anchored
+    where anchor_rank = 1
+),
+
 final as (
     select
-        source_system,
-        record_id,
-        {{ dbt.hash("coalesce('email:' || email, 'phone:' || phone)") }} as customer_id,
-        email,
-        phone,
-        country_code,
-        first_seen_at
-    from identities
-    where email is not null or phone is not null
+        components.source_system,
+        components.record_id,
+        components.record_key,
+        {{ dbt.hash('anchors.anchor_record_key') }} as customer_id,
+        anchors.anchor_record_key,
+        components.email,
+        components.phone,
+        components.country_code,
+        components.first_seen_at
+    from components
+    inner join anchors
+        on components.component_label = anchors.component_label
 )
 
 select * from final

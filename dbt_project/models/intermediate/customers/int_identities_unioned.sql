@@ -102,7 +102,7 @@ app_records as (
         and app_signups.signup_rank = 1
 ),
 
-final as (
+unioned as (
     select * from crm_records
     union all
     select * from shop_records
@@ -110,6 +110,18 @@ final as (
     select * from support_records
     union all
     select * from app_records
+),
+
+final as (
+    select
+        source_system || ':' || record_id as record_key,
+        source_system,
+        record_id,
+        email,
+        phone,
+        country_code,
+        first_seen_at
+    from unioned
 )
 
 select * from final

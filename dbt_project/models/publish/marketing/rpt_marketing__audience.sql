@@ -1,3 +1,5 @@
+{#- Everyone marketing may address: stage, value and whether they can be
+    emailed. Holds email and names (marketing is allowed personal data). -#}
 with
 
 customers as (
@@ -11,10 +13,10 @@ final as (
         first_name,
         last_name,
         country_code,
-        acquisition_channel,
+        coalesce(acquisition_channel, 'unknown') as acquisition_channel,
         lifecycle_stage,
-        cast(order_count as bigint) as order_count,
-        net_revenue,
+        order_count,
+        net_revenue_usd,
         last_activity_date,
         email is not null as is_contactable,
         {{ lifecycle.as_of_date() }} as as_of_date

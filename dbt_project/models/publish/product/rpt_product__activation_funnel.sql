@@ -1,4 +1,6 @@
-{#- Of the app users who signed up, how many reached each milestone (ever, up to as-of). -#}
+{#- Of the app users who signed up by the as-of date, how many went on to log
+    in, then to use a feature, then to buy (each step counts only users who
+    reached the step before it). -#}
 with
 
 events as (
@@ -6,7 +8,7 @@ events as (
     where event_date <= {{ lifecycle.as_of_date() }}
 ),
 
-matched as (
+app_users as (
     select * from {{ ref('int_customers_matched') }}
     where source_system = 'app'
 ),
@@ -28,33 +30,40 @@ per_user as (
 
 with_purchase as (
     select
-        per_user.*,
+        per_user.app_user_id,
+        per_user.logged_in,
+        per_user.used_feature,
         case when customers.order_count > 0 then 1 else 0 end as purchased
     from per_user
-    left join matched
-        on per_user.app_user_id = matched.record_id
+    left join app_users
+        on per_user.app_user_id = app_users.record_id
     left join customers
-        on matched.customer_id = customers.customer_id
+        on app_users.customer_id = customers.customer_id
     where per_user.signed_up = 1
 ),
 
 totals as (
     select
         count(*) as signed_up,
-        sum(logged_in) as logged_in,
-        sum(logged_in * used_feature) as used_feature,
-        sum(logged_in * used_feature * purchased) as purchased
+        coalesce(sum(logged_in), 0) as logged_in,
+        coalesce(sum(logged_in * used_feature), 0) as used_feature,
+        coalesce(sum(logged_in * used_feature * purchased), 0) as purchased
     from with_purchase
 ),
 
 steps as (
-    select 1 as step_order, 'signed_up' as step_name, signed_up as users,
-        signed_up as previous_users, signed_up as first_users
+    select
+        1 as step_order,
+        'sign_up' as step_name,
+        signed_up as users,
+        signed_up as previous_users,
+        signed_up as signed_up_users
     from totals
     union all
     select 2, 'first_login', logged_in, signed_up, signed_up from totals
     union all
-    select 3, 'first_feature_use', used_feature, logged_in, signed_up from totals
+    select 3, 'first_feature_use', used_feature, logged_in, signed_up
+    from totals
     union all
     select 4, 'first_purchase', purchased, used_feature, signed_up from totals
 ),
@@ -62,16 +71,18 @@ steps as (
 final as (
     select
         cast(step_order as integer) as step_order,
-        cast(step_name as varchar) as step_name,
+        cast(step_name as {{ dbt.type_string() }}) as step_name,
         cast(users as bigint) as users,
         cast(
-            case when first_users > 0 then 1.0 * users / first_users end
-            as double
+            case
+                when signed_up_users > 0 then 1.0 * users / signed_up_users
+            end as decimal(7, 4)
         ) as share_of_sign_ups,
         cast(
-            case when previous_users > 0 then 1.0 - 1.0 * users / previous_users end
-            as double
-        ) as share_lost_from_previous_step,
+            case
+                when previous_users > 0 then 1.0 * users / previous_users
+            end as decimal(7, 4)
+        ) as share_of_previous_step,
         {{ lifecycle.as_of_date() }} as as_of_date
     from steps
 )

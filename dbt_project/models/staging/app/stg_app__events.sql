@@ -2,7 +2,7 @@ with
 
 source as (
     select * from {{ source('app', 'events') }}
-    where _delivery_date <= '{{ var("as_of_date") }}'
+    where {{ lifecycle.delivered_by_as_of() }}
 ),
 
 countries as (
@@ -11,23 +11,29 @@ countries as (
 
 renamed as (
     select
-        cast(source.message_id as varchar) as event_id,
-        cast(source.user_id as varchar) as app_user_id,
+        cast(source.message_id as {{ dbt.type_string() }}) as event_id,
+        cast(source.user_id as {{ dbt.type_string() }}) as app_user_id,
         lower(trim(source.event)) as event_name,
-        {{ lifecycle.to_utc_timestamp('source."timestamp"') }} as occurred_at,
+        {{ lifecycle.to_utc_timestamp(
+            'source.' ~ adapter.quote('timestamp')
+        ) }} as occurred_at,
         {{ lifecycle.to_utc_timestamp('source.received_at') }} as received_at,
+        -- traits (sign_up events)
         {{ lifecycle.normalize_email('source.traits__email') }} as email,
         {{ lifecycle.normalize_phone(
             'source.traits__phone', 'countries.calling_code',
             'countries.trunk_prefix'
         ) }} as phone,
         countries.country_code,
+        -- properties and context
         nullif(trim(source.properties__plan), '') as plan,
-        nullif(trim(source.properties__signup_channel), '') as signup_channel,
+        nullif(lower(trim(source.properties__signup_channel)), '')
+            as signup_channel,
         nullif(trim(source.properties__feature), '') as feature,
         cast(source.properties__session_seconds as integer) as session_seconds,
         nullif(trim(source.context__app_version), '') as app_version,
         nullif(lower(trim(source.context__os)), '') as os,
+        -- lineage
         source._delivery_date,
         source._line
     from source
@@ -35,12 +41,14 @@ renamed as (
         on lower(trim(source.context__country)) = countries.country_alias
 ),
 
-{# At-least-once delivery: the same message can arrive twice; keep its first delivery. #}
+{#- At-least-once delivery: a message can arrive again in a later file. Events
+    never change, so the first delivery is kept. #}
 first_delivery as (
     select
         *,
         row_number() over (
-            partition by event_id order by _delivery_date, _line
+            partition by event_id
+            order by _delivery_date, _line
         ) as delivery_rank
     from renamed
 ),
@@ -50,6 +58,7 @@ final as (
         event_id,
         app_user_id,
         event_name,
+        event_name in ('login', 'session', 'feature_used') as is_activity,
         occurred_at,
         cast(occurred_at as date) as event_date,
         received_at,

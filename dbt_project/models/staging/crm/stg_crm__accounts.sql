@@ -2,7 +2,7 @@ with
 
 source as (
     select * from {{ source('crm', 'accounts') }}
-    where _delivery_date <= '{{ var("as_of_date") }}'
+    where {{ lifecycle.delivered_by_as_of() }}
 ),
 
 countries as (
@@ -11,14 +11,15 @@ countries as (
 
 renamed as (
     select
-        cast(source.id as varchar) as account_id,
+        cast(source.id as {{ dbt.type_string() }}) as account_id,
         nullif(trim(source.owner_id), '') as owner_id,
         trim(source.name) as account_name,
         nullif(trim(source.industry), '') as industry,
         nullif(trim(source.type), '') as account_type,
         countries.country_code,
         {{ lifecycle.to_utc_timestamp('source.created_date') }} as created_at,
-        {{ lifecycle.to_utc_timestamp('source.last_modified_date') }} as updated_at,
+        {{ lifecycle.to_utc_timestamp('source.last_modified_date') }}
+            as updated_at,
         source._delivery_date,
         source._line
     from source

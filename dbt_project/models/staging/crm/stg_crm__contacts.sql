@@ -2,7 +2,7 @@ with
 
 source as (
     select * from {{ source('crm', 'contacts') }}
-    where _delivery_date <= '{{ var("as_of_date") }}'
+    where {{ lifecycle.delivered_by_as_of() }}
 ),
 
 countries as (
@@ -12,10 +12,10 @@ countries as (
 renamed as (
     select
         -- ids
-        cast(source.id as varchar) as contact_id,
+        cast(source.id as {{ dbt.type_string() }}) as contact_id,
         nullif(trim(source.account_id), '') as account_id,
         nullif(trim(source.owner_id), '') as owner_id,
-        -- attributes
+        -- person
         nullif(trim(source.first_name), '') as first_name,
         nullif(trim(source.last_name), '') as last_name,
         {{ lifecycle.normalize_email('source.email') }} as email,
@@ -26,7 +26,8 @@ renamed as (
         nullif(trim(source.lead_source), '') as lead_source,
         -- timestamps
         {{ lifecycle.to_utc_timestamp('source.created_date') }} as created_at,
-        {{ lifecycle.to_utc_timestamp('source.last_modified_date') }} as updated_at,
+        {{ lifecycle.to_utc_timestamp('source.last_modified_date') }}
+            as updated_at,
         -- lineage
         source._delivery_date,
         source._line

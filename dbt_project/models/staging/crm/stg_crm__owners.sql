@@ -2,16 +2,17 @@ with
 
 source as (
     select * from {{ source('crm', 'owners') }}
-    where _delivery_date <= '{{ var("as_of_date") }}'
+    where {{ lifecycle.delivered_by_as_of() }}
 ),
 
 renamed as (
     select
-        cast(id as varchar) as owner_id,
+        cast(id as {{ dbt.type_string() }}) as owner_id,
         trim(name) as owner_name,
         {{ lifecycle.normalize_email('email') }} as owner_email,
         nullif(trim(team), '') as team,
-        coalesce(cast(is_active as boolean), true) as is_active,
+        {#- The extract writes booleans as 'true'/'false'; unset = active. #}
+        coalesce(lower(trim(is_active)) = 'true', true) as is_active,
         {{ lifecycle.to_utc_timestamp('last_modified_date') }} as updated_at,
         _delivery_date,
         _line

@@ -2,13 +2,13 @@ with
 
 source as (
     select * from {{ source('orders', 'line_items') }}
-    where _delivery_date <= '{{ var("as_of_date") }}'
+    where {{ lifecycle.delivered_by_as_of() }}
 ),
 
 renamed as (
     select
-        cast(line_item_id as varchar) as line_item_id,
-        cast(order_id as varchar) as order_id,
+        cast(line_item_id as {{ dbt.type_string() }}) as line_item_id,
+        cast(order_id as {{ dbt.type_string() }}) as order_id,
         trim(sku) as sku,
         nullif(trim(product_name), '') as product_name,
         nullif(lower(trim(category)), '') as category,
@@ -24,7 +24,8 @@ renamed as (
 versioned as (
     select
         *,
-        {{ lifecycle.latest_first('line_item_id', 'updated_at') }} as version_rank
+        {{ lifecycle.latest_first('line_item_id', 'updated_at') }}
+            as version_rank
     from renamed
 ),
 

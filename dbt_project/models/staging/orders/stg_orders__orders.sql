@@ -1,8 +1,9 @@
+{{ lifecycle.require_usd_reporting() }}
 with
 
 source as (
     select * from {{ source('orders', 'orders') }}
-    where _delivery_date <= '{{ var("as_of_date") }}'
+    where {{ lifecycle.delivered_by_as_of() }}
 ),
 
 countries as (
@@ -16,11 +17,12 @@ rates as (
 renamed as (
     select
         -- ids
-        cast(source.order_id as varchar) as order_id,
-        cast(source.customer__customer_id as varchar) as shop_customer_id,
+        cast(source.order_id as {{ dbt.type_string() }}) as order_id,
+        cast(source.customer__customer_id as {{ dbt.type_string() }})
+            as shop_customer_id,
         nullif(trim(source.customer__crm_contact_id), '') as crm_contact_id,
         nullif(trim(source.customer__app_user_id), '') as app_user_id,
-        -- customer as the shop knows them
+        -- the customer as the shop knows them
         {{ lifecycle.normalize_email('source.customer__email') }} as email,
         {{ lifecycle.normalize_phone(
             'source.customer__phone', 'countries.calling_code',
@@ -40,7 +42,8 @@ renamed as (
         source._line
     from source
     left join countries
-        on lower(trim(source.shipping_address__country)) = countries.country_alias
+        on lower(trim(source.shipping_address__country))
+        = countries.country_alias
 ),
 
 versioned as (
@@ -51,44 +54,37 @@ versioned as (
 ),
 
 latest as (
-    select * from versioned where version_rank = 1
-),
-
-converted as (
-    select
-        latest.*,
-        cast(
-            latest.total_amount * order_rate.usd_per_unit
-            / reporting_rate.usd_per_unit as decimal(18, 2)
-        ) as total_amount_reporting
-    from latest
-    left join rates as order_rate
-        on latest.currency = order_rate.currency
-        and cast({{ dbt.date_trunc('month', 'latest.placed_at') }} as date)
-        = order_rate.rate_month
-    left join rates as reporting_rate
-        on reporting_rate.currency = '{{ var("lifecycle__reporting_currency") }}'
-        and order_rate.rate_month = reporting_rate.rate_month
+    select * from versioned
+    where version_rank = 1
 ),
 
 final as (
     select
-        order_id,
-        shop_customer_id,
-        crm_contact_id,
-        app_user_id,
-        email,
-        phone,
-        country_code,
-        city,
-        status,
-        channel,
-        currency,
-        total_amount,
-        total_amount_reporting,
-        placed_at,
-        updated_at
-    from converted
+        latest.order_id,
+        latest.shop_customer_id,
+        latest.crm_contact_id,
+        latest.app_user_id,
+        latest.email,
+        latest.phone,
+        latest.country_code,
+        latest.city,
+        latest.status,
+        latest.status not in ('pending', 'cancelled') as is_revenue,
+        latest.channel,
+        latest.currency,
+        latest.total_amount,
+        rates.usd_per_unit as usd_rate,
+        cast(
+            latest.total_amount * rates.usd_per_unit as decimal(18, 2)
+        ) as total_amount_usd,
+        latest.placed_at,
+        cast(latest.placed_at as date) as placed_date,
+        latest.updated_at
+    from latest
+    left join rates
+        on latest.currency = rates.currency
+        and cast({{ dbt.date_trunc('month', 'latest.placed_at') }} as date)
+        = rates.rate_month
 )
 
 select * from final

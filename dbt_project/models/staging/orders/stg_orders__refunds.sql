@@ -1,8 +1,9 @@
+{{ lifecycle.require_usd_reporting() }}
 with
 
 source as (
     select * from {{ source('orders', 'refunds') }}
-    where _delivery_date <= '{{ var("as_of_date") }}'
+    where {{ lifecycle.delivered_by_as_of() }}
 ),
 
 rates as (
@@ -11,8 +12,8 @@ rates as (
 
 renamed as (
     select
-        cast(refund_id as varchar) as refund_id,
-        cast(order_id as varchar) as order_id,
+        cast(refund_id as {{ dbt.type_string() }}) as refund_id,
+        cast(order_id as {{ dbt.type_string() }}) as order_id,
         cast(amount as decimal(18, 2)) as refund_amount,
         upper(trim(currency)) as currency,
         nullif(trim(reason), '') as reason,
@@ -25,31 +26,33 @@ renamed as (
 versioned as (
     select
         *,
-        {{ lifecycle.latest_first('refund_id', 'refunded_at') }} as version_rank
+        {{ lifecycle.latest_first('refund_id', 'refunded_at') }}
+            as version_rank
     from renamed
+),
+
+latest as (
+    select * from versioned
+    where version_rank = 1
 ),
 
 final as (
     select
-        versioned.refund_id,
-        versioned.order_id,
-        versioned.refund_amount,
-        versioned.currency,
+        latest.refund_id,
+        latest.order_id,
+        latest.refund_amount,
+        latest.currency,
         cast(
-            versioned.refund_amount * refund_rate.usd_per_unit
-            / reporting_rate.usd_per_unit as decimal(18, 2)
-        ) as refund_amount_reporting,
-        versioned.reason,
-        versioned.refunded_at
-    from versioned
-    left join rates as refund_rate
-        on versioned.currency = refund_rate.currency
-        and cast({{ dbt.date_trunc('month', 'versioned.refunded_at') }} as date)
-        = refund_rate.rate_month
-    left join rates as reporting_rate
-        on reporting_rate.currency = '{{ var("lifecycle__reporting_currency") }}'
-        and refund_rate.rate_month = reporting_rate.rate_month
-    where versioned.version_rank = 1
+            latest.refund_amount * rates.usd_per_unit as decimal(18, 2)
+        ) as refund_amount_usd,
+        latest.reason,
+        latest.refunded_at,
+        cast(latest.refunded_at as date) as refunded_date
+    from latest
+    left join rates
+        on latest.currency = rates.currency
+        and cast({{ dbt.date_trunc('month', 'latest.refunded_at') }} as date)
+        = rates.rate_month
 )
 
 select * from final

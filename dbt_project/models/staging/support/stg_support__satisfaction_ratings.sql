@@ -2,13 +2,13 @@ with
 
 source as (
     select * from {{ source('support', 'satisfaction_ratings') }}
-    where _delivery_date <= '{{ var("as_of_date") }}'
+    where {{ lifecycle.delivered_by_as_of() }}
 ),
 
 renamed as (
     select
-        cast(id as varchar) as rating_id,
-        cast(ticket_id as varchar) as ticket_id,
+        cast(id as {{ dbt.type_string() }}) as rating_id,
+        cast(ticket_id as {{ dbt.type_string() }}) as ticket_id,
         cast(score as integer) as score,
         nullif(trim(comment), '') as comment,
         {{ lifecycle.to_utc_timestamp('created_at') }} as rated_at,
@@ -29,6 +29,7 @@ final as (
         rating_id,
         ticket_id,
         score,
+        score <= 2 as is_low_score,
         comment,
         rated_at
     from versioned

@@ -2,16 +2,19 @@ with
 
 source as (
     select * from {{ source('support', 'tickets') }}
-    where _delivery_date <= '{{ var("as_of_date") }}'
+    where {{ lifecycle.delivered_by_as_of() }}
 ),
 
 renamed as (
     select
-        cast(id as varchar) as ticket_id,
+        cast(id as {{ dbt.type_string() }}) as ticket_id,
         nullif(trim(requester_name), '') as requester_name,
         {{ lifecycle.normalize_email('requester_email') }} as email,
-        {# Tickets carry no country: only international phone forms resolve. #}
-        {{ lifecycle.normalize_phone('requester_phone', "''", "''") }} as phone,
+        {#- Tickets name no country: only international phone forms resolve. #}
+        {%- set no_country = 'cast(null as ' ~ dbt.type_string() ~ ')' %}
+        {{ lifecycle.normalize_phone(
+            'requester_phone', no_country, no_country
+        ) }} as phone,
         nullif(trim(subject), '') as subject,
         nullif(lower(trim(type)), '') as ticket_type,
         nullif(lower(trim(priority)), '') as priority,
@@ -42,8 +45,8 @@ final as (
         ticket_type,
         priority,
         status,
-        channel,
         status in ('new', 'open', 'pending') as is_open,
+        channel,
         created_at,
         updated_at,
         solved_at

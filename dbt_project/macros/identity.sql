@@ -1,0 +1,34 @@
+{#- Connected components by min-label propagation over a bipartite graph of records and
+    match keys (an email, a phone, a shared id). One round: every match key takes the
+    smallest label of its records, then every record the smallest label of its keys, so
+    a round crosses one record-to-record hop. Renders CTEs `labels_0` .. `labels_<n>`
+    from a CTE `edges` (record_key, match_key); the caller reads `labels_<n>`. -#}
+{% macro label_propagation_ctes(rounds) -%}
+labels_0 as (
+    select distinct
+        record_key,
+        record_key as component_label
+    from edges
+),
+{% for i in range(1, rounds + 1) %}
+key_labels_{{ i }} as (
+    select
+        edges.match_key,
+        min(labels_{{ i - 1 }}.component_label) as component_label
+    from edges
+    inner join labels_{{ i - 1 }}
+        on edges.record_key = labels_{{ i - 1 }}.record_key
+    group by edges.match_key
+),
+
+labels_{{ i }} as (
+    select
+        edges.record_key,
+        min(key_labels_{{ i }}.component_label) as component_label
+    from edges
+    inner join key_labels_{{ i }}
+        on edges.match_key = key_labels_{{ i }}.match_key
+    group by edges.record_key
+){{ "," if not loop.last }}
+{% endfor %}
+{%- endmacro %}

@@ -1,0 +1,56 @@
+{#- The run's clock and rules arrive as vars (lifecycle.dbt_runner passes them
+    from the data interval and config/lifecycle.yml). Models read them only
+    through these macros, so a missing or malformed value fails loudly at
+    compile time. -#}
+
+{#- The run's as-of date as a date literal: the only clock a model may read. -#}
+{% macro as_of_date() -%}
+    cast('{{ lifecycle.as_of_date_text() }}' as date)
+{%- endmacro %}
+
+{#- The as-of date as 'YYYY-MM-DD' text (raw `_delivery_date` is text). Parsing
+    (dbt parse / ls, no vars) gets a placeholder; executing without it
+    fails. -#}
+{% macro as_of_date_text() -%}
+    {%- set value = var('as_of_date', none) -%}
+    {%- if value is none or value == '' -%}
+        {%- if execute -%}
+            {{ exceptions.raise_compiler_error(
+                "var as_of_date is required (YYYY-MM-DD, set from the run's"
+                ~ " data interval): dbt build --vars '{as_of_date: 2026-06-30}'"
+            ) }}
+        {%- endif -%}
+        {{- return('1900-01-01') -}}
+    {%- endif -%}
+    {%- set text = value | string -%}
+    {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', text) -%}
+        {{ exceptions.raise_compiler_error(
+            "var as_of_date must be YYYY-MM-DD, got '" ~ text ~ "'") }}
+    {%- endif -%}
+    {{- return(text) -}}
+{%- endmacro %}
+
+{#- A whole number of days from a lifecycle__* var (config/lifecycle.yml). -#}
+{% macro lifecycle_days(name) -%}
+    {%- set value = var('lifecycle__' ~ name) -%}
+    {%- if not (value | string | trim).isdigit() -%}
+        {{ exceptions.raise_compiler_error(
+            "var lifecycle__" ~ name ~ " must be a whole number of days, got '"
+            ~ value ~ "'") }}
+    {%- endif -%}
+    {{- value | int -}}
+{%- endmacro %}
+
+{#- Money columns are `*_usd` and the currency_rates seed holds USD per unit,
+    so the configured reporting currency must be USD; anything else fails the
+    compile instead of publishing mislabelled amounts. -#}
+{% macro require_usd_reporting() -%}
+    {%- set currency = var('lifecycle__reporting_currency', 'USD')
+        | string | upper -%}
+    {%- if currency != 'USD' -%}
+        {{ exceptions.raise_compiler_error(
+            "lifecycle__reporting_currency is '" ~ currency ~ "', but the"
+            ~ " models publish *_usd amounts from USD rates; only USD is"
+            ~ " supported") }}
+    {%- endif -%}
+{%- endmacro %}
