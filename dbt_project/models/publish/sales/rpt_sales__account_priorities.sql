@@ -28,10 +28,11 @@ joined as (
         customers.lifecycle_stage,
         case customers.lifecycle_stage
             when 'at_risk' then 1
-            when 'active' then 2
-            when 'new' then 3
-            when 'churned' then 4
-            else 5
+            when 'reactivated' then 2
+            when 'active' then 3
+            when 'new' then 4
+            when 'churned' then 5
+            else 6
         end as stage_rank,
         customers.net_revenue_usd,
         customers.order_count,
