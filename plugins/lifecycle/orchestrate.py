@@ -40,7 +40,10 @@ def airflow_env(home: Home) -> dict[str, str]:
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__PARALLELISM": "4",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home.airflow / 'airflow.db'}",
+            # timeout: wait for SQLite's one writer instead of failing with "database is locked"
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (
+                f"sqlite:///{home.airflow / 'airflow.db'}?timeout=60"
+            ),
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home.airflow / "logs"),
             "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
             "GX_ANALYTICS_ENABLED": "False",
@@ -209,6 +212,12 @@ def backfill(start: date, end: date, home: Home, timeout_s: float = 3600.0) -> t
         for args in (["dags", "reserialize"], ["dags", "unpause", DAG_ID]):
             if _run(args, home, log) != 0:
                 raise RuntimeError(f"airflow {' '.join(args)} failed; see {log_path}")
+        # Queue the runs before the scheduler starts: SQLite has one writer at a time.
+        create = ["backfill", "create", "--dag-id", DAG_ID,
+                  "--from-date", start.isoformat(), "--to-date", end.isoformat(),
+                  "--reprocess-behavior", "completed", "--max-active-runs", "1"]  # fmt: skip
+        if _run(create, home, log) != 0:
+            raise RuntimeError(f"airflow backfill create failed; see {log_path}")
         services = [
             subprocess.Popen([_airflow(), "api-server", "--port", str(port)], env=env, stdout=log,
                              stderr=subprocess.STDOUT),
@@ -218,18 +227,10 @@ def backfill(start: date, end: date, home: Home, timeout_s: float = 3600.0) -> t
         stop = threading.Event()
         follower = threading.Thread(target=_follow, args=(progress_path, stop), daemon=True)
         follower.start()
+        states: dict[str, str] = {}
         try:
             _wait_healthy(port, services[0])
-            create = ["backfill", "create", "--dag-id", DAG_ID,
-                      "--from-date", start.isoformat(), "--to-date", end.isoformat(),
-                      "--reprocess-behavior", "completed", "--max-active-runs", "1"]  # fmt: skip
-            log.write(f"\n$ airflow {' '.join(create)}\n")
-            log.flush()
-            if subprocess.run([_airflow(), *create], env=env, stdout=log,
-                              stderr=subprocess.STDOUT, check=False).returncode:  # fmt: skip
-                raise RuntimeError(f"airflow backfill create failed; see {log_path}")
             deadline = time.monotonic() + timeout_s
-            states: dict[str, str] = {}
             while time.monotonic() < deadline:
                 states, completed = _backfill_states(home, start, end)
                 finished = [s for s in states.values() if s in ("success", "failed")]
