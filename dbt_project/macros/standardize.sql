@@ -60,3 +60,10 @@
 {% macro delivered_by_as_of() -%}
     _delivery_date <= '{{ lifecycle.as_of_date_text() }}'
 {%- endmacro %}
+
+{#- Join condition for the currency_rates seed: the rate of the amount's currency for the
+    month of the given timestamp. The one home of "which rate applies". -#}
+{% macro rate_for_month(rates, currency, at) -%}
+    {{ currency }} = {{ rates }}.currency
+    and cast({{ dbt.date_trunc('month', at) }} as date) = {{ rates }}.rate_month
+{%- endmacro %}

@@ -57,18 +57,22 @@ def _print_published(home: Home) -> None:
     )
 
 
+def _outcome(what: str, ok: bool, took: float, log_path: Path) -> int:
+    """One closing line for a run or backfill; the exit code."""
+    if ok:
+        print(f"  done     {what} published in {took:.0f} s")
+        return 0
+    print(f"  FAILED   {what} after {took:.0f} s; nothing new published. Full log: {log_path}",
+          file=sys.stderr)  # fmt: skip
+    return 1
+
+
 def _run(as_of: date, home: Home) -> int:
     from lifecycle.orchestrate import run_day
 
     started = time.monotonic()
     ok, log_path = run_day(as_of, home)
-    took = time.monotonic() - started
-    if ok:
-        print(f"  done     as-of {as_of} published in {took:.0f} s")
-        return 0
-    print(f"  FAILED   as-of {as_of} after {took:.0f} s; nothing new published."
-          f" Full log: {log_path}", file=sys.stderr)  # fmt: skip
-    return 1
+    return _outcome(f"as-of {as_of}", ok, time.monotonic() - started, log_path)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -83,13 +87,8 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         return 2
     started = time.monotonic()
     ok, log_path = backfill(args.start, args.end, Home.from_env())
-    took = time.monotonic() - started
-    if ok:
-        print(f"  done     backfill {args.start} .. {args.end} in {took:.0f} s")
-        return 0
-    print(f"  FAILED   backfill {args.start} .. {args.end} after {took:.0f} s."
-          f" Full log: {log_path}", file=sys.stderr)  # fmt: skip
-    return 1
+    what = f"backfill {args.start} .. {args.end}"
+    return _outcome(what, ok, time.monotonic() - started, log_path)
 
 
 def cmd_dbt(args: argparse.Namespace) -> int:

@@ -57,12 +57,13 @@ def _airflow() -> str:
     return str(Path(sys.executable).with_name("airflow"))
 
 
-def _run(args: list[str], home: Home, log: TextIO) -> int:
+def _run(args: list[str], home: Home, log: TextIO, env: dict[str, str] | None = None) -> int:
+    """One Airflow command, its output appended to the log; the exit code."""
     log.write(f"\n$ airflow {' '.join(args)}\n")
     log.flush()
     return subprocess.run(
         [_airflow(), *args],
-        env=airflow_env(home),
+        env=env or airflow_env(home),
         stdout=log,
         stderr=subprocess.STDOUT,
         check=False,
@@ -123,12 +124,7 @@ def run_day(as_of: date, home: Home) -> tuple[bool, Path]:
         stop = threading.Event()
         follower = threading.Thread(target=_follow, args=(progress_path, stop), daemon=True)
         follower.start()
-        args = ["dags", "test", DAG_ID, logical_date_for(as_of)]
-        log.write(f"\n$ airflow {' '.join(args)}\n")
-        log.flush()
-        code = subprocess.run(
-            [_airflow(), *args], env=env, stdout=log, stderr=subprocess.STDOUT, check=False
-        ).returncode
+        code = _run(["dags", "test", DAG_ID, logical_date_for(as_of)], home, log, env)
         stop.set()
         follower.join()
     return code == 0, log_path

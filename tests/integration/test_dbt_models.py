@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -14,14 +14,11 @@ from typing import Any
 import duckdb
 import pytest
 
-from lifecycle.config import load_sources
 from lifecycle.dbt_runner import DBT_PROJECT, DbtOutcome, run_dbt
-from lifecycle.extract import extract_source
 from lifecycle.paths import ROLES, Home
 
 pytestmark = pytest.mark.slow
 AS_OF = date(2026, 6, 30)
-SOURCES = ("crm", "orders", "support", "app")
 PERSONAL_ROLES = ("marketing", "customer_service")
 PERSONAL_COLUMNS = {"email", "phone", "first_name", "last_name", "requester_name"}
 EMAIL_LIKE = re.compile(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", re.IGNORECASE)
@@ -83,17 +80,10 @@ class Built:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
-    from lifecycle.demo import generate
-
-    home = Home(tmp_path_factory.mktemp("dbt_models"))
+def built(load_home: Callable[..., tuple[Home, Any]]) -> Iterator[Built]:
+    home, _ = load_home("dbt_models", customers=800, days=90, seed=7, end=AS_OF)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LIFECYCLE_HOME", str(home.root))
-        mp.delenv("LIFECYCLE_SOURCES", raising=False)
-        generate(home.sources, customers=800, days=90, seed=7, end_date=AS_OF)
-        cfg = load_sources()
-        for source in SOURCES:
-            extract_source(source, AS_OF, "test", home, cfg)
         outcome = run_dbt(["build"], AS_OF, home)
     con = duckdb.connect(str(home.warehouse), read_only=True)
     con.execute("set TimeZone = 'UTC'")

@@ -1,6 +1,7 @@
 """The extract against the generator's ground truth: every planted defect is accounted for."""
 
 import json
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -8,22 +9,15 @@ from typing import Any
 import pytest
 
 from lifecycle.config import load_sources
-from lifecycle.extract import extract_source, read_report
+from lifecycle.extract import read_report
 from lifecycle.paths import Home
 
 END = date(2026, 6, 30)
 
 
 @pytest.fixture(scope="module")
-def extracted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Home, dict[str, Any]]:
-    from lifecycle.demo import generate
-
-    home = Home(tmp_path_factory.mktemp("home"))
-    manifest = generate(home.sources, customers=600, days=45, seed=7, end_date=END)
-    cfg = load_sources()
-    for source in cfg.sources:
-        extract_source(source.name, END, "test-run", home, cfg)
-    return home, manifest
+def extracted(load_home: Callable[..., tuple[Home, dict[str, Any]]]) -> tuple[Home, dict[str, Any]]:
+    return load_home("extract", customers=600, days=45, seed=7, end=END)
 
 
 def test_extract_counts_match_planted_defects_per_table(

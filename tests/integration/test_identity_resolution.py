@@ -1,14 +1,14 @@
 """Identity resolution against the generator's ground truth."""
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import duckdb
 import pytest
 
-from lifecycle.config import load_sources
 from lifecycle.dbt_runner import run_dbt
 from lifecycle.demo.score import PairScores, identity_scores
-from lifecycle.extract import extract_source
 from lifecycle.paths import Home
 
 pytestmark = pytest.mark.slow
@@ -16,14 +16,8 @@ END = date(2026, 6, 30)
 
 
 @pytest.fixture(scope="module")
-def scores(tmp_path_factory: pytest.TempPathFactory) -> dict[str, PairScores]:
-    from lifecycle.demo import generate
-
-    home = Home(tmp_path_factory.mktemp("identity"))
-    generate(home.sources, customers=2000, days=180, seed=5, end_date=END)
-    cfg = load_sources()
-    for source in cfg.sources:
-        extract_source(source.name, END, "test", home, cfg)
+def scores(load_home: Callable[..., tuple[Home, Any]]) -> dict[str, PairScores]:
+    home, _ = load_home("identity", customers=2000, days=180, seed=5, end=END)
     outcome = run_dbt(
         ["build", "--select", "+int_customers_matched", "--indirect-selection", "cautious"],
         END,
@@ -51,15 +45,9 @@ def test_identity_merges_people_across_systems(scores: dict[str, PairScores]) ->
 
 
 def test_customer_key_is_stable_when_later_records_arrive(
-    tmp_path_factory: pytest.TempPathFactory,
+    load_home: Callable[..., tuple[Home, Any]],
 ) -> None:
-    from lifecycle.demo import generate
-
-    home = Home(tmp_path_factory.mktemp("stable"))
-    generate(home.sources, customers=500, days=90, seed=9, end_date=END)
-    cfg = load_sources()
-    for source in cfg.sources:
-        extract_source(source.name, END, "test", home, cfg)
+    home, _ = load_home("stable", customers=500, days=90, seed=9, end=END)
 
     def keys(as_of: date) -> dict[str, str]:
         assert run_dbt(

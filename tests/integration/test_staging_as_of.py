@@ -1,14 +1,14 @@
 """Staging reads only what was delivered by the as-of date, even when the raw zone holds
 later deliveries: the basis of a backfill reproducing its nightly run."""
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import duckdb
 import pytest
 
-from lifecycle.config import load_sources
 from lifecycle.dbt_runner import run_dbt
-from lifecycle.extract import extract_source
 from lifecycle.paths import Home
 
 pytestmark = pytest.mark.slow
@@ -17,14 +17,8 @@ AS_OF = date(2026, 6, 25)  # the raw zone holds deliveries up to END
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Home:
-    from lifecycle.demo import generate
-
-    home = Home(tmp_path_factory.mktemp("as_of"))
-    generate(home.sources, customers=300, days=40, seed=3, end_date=END)
-    cfg = load_sources()
-    for source in cfg.sources:
-        extract_source(source.name, END, "test", home, cfg)
+def home(load_home: Callable[..., tuple[Home, Any]]) -> Home:
+    home, _ = load_home("as_of", customers=300, days=40, seed=3, end=END)
     outcome = run_dbt(
         ["build", "--select", "+path:models/staging", "--indirect-selection", "cautious"],
         AS_OF,

@@ -82,9 +82,9 @@ final as (
         latest.updated_at
     from latest
     left join rates
-        on latest.currency = rates.currency
-        and cast({{ dbt.date_trunc('month', 'latest.placed_at') }} as date)
-        = rates.rate_month
+        on {{ lifecycle.rate_for_month(
+            'rates', 'latest.currency', 'latest.placed_at'
+        ) }}
 )
 
 select * from final

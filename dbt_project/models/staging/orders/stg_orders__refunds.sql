@@ -50,9 +50,9 @@ final as (
         cast(latest.refunded_at as date) as refunded_date
     from latest
     left join rates
-        on latest.currency = rates.currency
-        and cast({{ dbt.date_trunc('month', 'latest.refunded_at') }} as date)
-        = rates.rate_month
+        on {{ lifecycle.rate_for_month(
+            'rates', 'latest.currency', 'latest.refunded_at'
+        ) }}
 )
 
 select * from final
