@@ -22,7 +22,12 @@ LAST = date(2026, 6, 28)
 LATE_DAY = date(2026, 6, 1)  # delivered only after FIRST + 1, far outside the look-back
 # Stateful by design: they remember keys and merges across runs, so a full refresh
 # keeps them instead of rebuilding them.
-STATE_MODELS = {"int_customer_keys", "int_customer_key_merges", "dim_customer_key_merges"}
+STATE_MODELS = {
+    "int_customer_keys",
+    "int_customer_key_merges",
+    "dim_customer_key_merges",
+    "rpt_data_team__customer_key_merges",
+}
 SCHEMAS = ("staging", "intermediate", "marts", "publish_marketing", "publish_data_team")
 
 
@@ -124,3 +129,24 @@ def test_a_full_refresh_keeps_the_customer_key_history(
     assert {issued for _, issued in before} > {FIRST}, "later nights issue new keys"
     _transform(nightly, LAST, full_refresh=True)
     assert keys(nightly) == before
+
+
+def test_retired_keys_map_to_the_customer_that_absorbed_them(
+    homes: tuple[Home, Home, list[date]],
+) -> None:
+    nightly, _, _ = homes
+    with duckdb.connect(str(nightly.warehouse), read_only=True) as con:
+        merges = con.execute(
+            "select m.old_customer_id, m.customer_id, k.anchor_record_key, c.customer_id"
+            " from marts.dim_customer_key_merges as m"
+            " join intermediate.int_customer_keys as k on k.customer_id = m.old_customer_id"
+            " left join intermediate.int_customers_matched as c"
+            "   on c.record_key = k.anchor_record_key"
+        ).fetchall()
+        current = {
+            r[0] for r in con.execute("select customer_id from marts.dim_customers").fetchall()
+        }
+    assert merges, "five nights of new records merge some customers on this data"
+    for old, new, anchor, now in merges:
+        assert old not in current, old
+        assert new in current and now == new, (old, anchor, new, now)
