@@ -65,9 +65,7 @@ def record_absorbed(home: Home) -> int:
     rows = [(t, d, s) for (t, d), s in sorted(raw_deliveries(home).items())]
     with connect(home.warehouse) as con:
         con.execute("begin")
-        append_rows(
-            con, LEDGER, "table_key varchar, delivery_date varchar, sha256 varchar", []
-        )
+        append_rows(con, LEDGER, "table_key varchar, delivery_date varchar, sha256 varchar", [])
         con.execute(f"delete from {LEDGER}")
         append_rows(con, LEDGER, "table_key varchar, delivery_date varchar, sha256 varchar", rows)
         con.execute("commit")
