@@ -105,12 +105,27 @@ class SourcesConfig:
         return tuple(t for s in self.sources for t in s.tables)
 
 
+STAGE_UNITS = ("customer", "account")
+
+
+@dataclass(frozen=True)
+class ActivityRules:
+    """What counts as a customer being active on a day."""
+
+    orders: bool
+    app_events: tuple[str, ...]
+    support_tickets: bool
+
+
 @dataclass(frozen=True)
 class LifecycleRules:
     at_risk_after_days: int
     churned_after_days: int
     new_window_days: int
     reactivated_window_days: int
+    activity: ActivityRules
+    stage_unit: str
+    late_data_lookback_days: int
 
 
 @dataclass(frozen=True)
@@ -138,6 +153,11 @@ class LifecycleConfig:
             "lifecycle__churned_after_days": self.rules.churned_after_days,
             "lifecycle__new_window_days": self.rules.new_window_days,
             "lifecycle__reactivated_window_days": self.rules.reactivated_window_days,
+            "lifecycle__activity_orders": self.rules.activity.orders,
+            "lifecycle__activity_app_events": list(self.rules.activity.app_events),
+            "lifecycle__activity_support_tickets": self.rules.activity.support_tickets,
+            "lifecycle__stage_unit": self.rules.stage_unit,
+            "lifecycle__late_data_lookback_days": self.rules.late_data_lookback_days,
             "lifecycle__churn_risk": self.churn_risk.as_dbt_var(),
             "lifecycle__activation_login_window_days": self.activation.login_window_days,
             "lifecycle__activation_churn_outcome_days": self.activation.churn_outcome_days,
@@ -157,6 +177,47 @@ def _need(mapping: dict[str, Any], key: str, where: str) -> Any:
     if key not in mapping:
         raise ConfigError(f"{where}: missing key {key!r}")
     return mapping[key]
+
+
+def _days(mapping: dict[str, Any], key: str, where: str) -> int:
+    value = _need(mapping, key, where)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{where}.{key}: expected a whole number of days >= 0, got {value!r}")
+    return int(value)
+
+
+def _flag(mapping: dict[str, Any], key: str, where: str) -> bool:
+    value = _need(mapping, key, where)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}.{key}: expected true or false, got {value!r}")
+    return bool(value)
+
+
+def _choice(mapping: dict[str, Any], key: str, choices: tuple[str, ...], where: str) -> str:
+    value = _need(mapping, key, where)
+    if value not in choices:
+        raise ConfigError(f"{where}.{key}: {value!r} is not one of {choices}")
+    return str(value)
+
+
+def _activity(spec: Any, where: str) -> ActivityRules:
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{where}: expected a mapping")
+    events = _need(spec, "app_events", where)
+    if not isinstance(events, list) or not all(
+        isinstance(e, str) and re.fullmatch(r"[a-z0-9_]+", e) for e in events
+    ):
+        raise ConfigError(
+            f"{where}.app_events: expected a list of event names (lower_snake_case), got {events!r}"
+        )
+    activity = ActivityRules(
+        orders=_flag(spec, "orders", where),
+        app_events=tuple(events),
+        support_tickets=_flag(spec, "support_tickets", where),
+    )
+    if not (activity.orders or activity.app_events or activity.support_tickets):
+        raise ConfigError(f"{where}: nothing counts as activity; enable at least one kind")
+    return activity
 
 
 def _column(field_name: str, spec: dict[str, Any], where: str) -> ColumnSpec:
@@ -230,10 +291,13 @@ def load_lifecycle(path: Path | None = None) -> LifecycleConfig:
     return LifecycleConfig(
         reporting_currency=str(_need(data, "reporting_currency", str(path))),
         rules=LifecycleRules(
-            at_risk_after_days=int(_need(rules, "at_risk_after_days", where)),
-            churned_after_days=int(_need(rules, "churned_after_days", where)),
-            new_window_days=int(_need(rules, "new_window_days", where)),
-            reactivated_window_days=int(_need(rules, "reactivated_window_days", where)),
+            at_risk_after_days=_days(rules, "at_risk_after_days", where),
+            churned_after_days=_days(rules, "churned_after_days", where),
+            new_window_days=_days(rules, "new_window_days", where),
+            reactivated_window_days=_days(rules, "reactivated_window_days", where),
+            activity=_activity(_need(rules, "activity", where), f"{where}.activity"),
+            stage_unit=_choice(rules, "stage_unit", STAGE_UNITS, where),
+            late_data_lookback_days=_days(rules, "late_data_lookback_days", where),
         ),
         quality=QualityConfig(
             max_quarantine_share=float(_need(quality, "max_quarantine_share", f"{path}: quality")),

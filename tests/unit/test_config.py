@@ -37,6 +37,67 @@ def test_dbt_vars_carry_as_of_and_thresholds() -> None:
     variables = load_lifecycle().dbt_vars(date(2026, 6, 30))
     assert variables["as_of_date"] == "2026-06-30"
     assert variables["lifecycle__churned_after_days"] == 90
+    assert variables["lifecycle__activity_app_events"] == ["login", "session", "feature_used"]
+    assert variables["lifecycle__stage_unit"] == "customer"
+    assert variables["lifecycle__late_data_lookback_days"] == 7
+
+
+def _lifecycle_with(tmp_path: Path, old: str, new: str) -> Path:
+    text = (REPO_ROOT / "config" / "lifecycle.yml").read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "lifecycle.yml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "stage_unit: customer",
+            "stage_unit: household",
+            r"lifecycle\.stage_unit: 'household' is not one of",
+        ),
+        (
+            "late_data_lookback_days: 7",
+            "late_data_lookback_days: -1",
+            r"lifecycle\.late_data_lookback_days: expected a whole number of days",
+        ),
+        (
+            "orders: true",
+            "orders: yes please",
+            r"lifecycle\.activity\.orders: expected true or false",
+        ),
+        (
+            "app_events: [login, session, feature_used]",
+            "app_events: [Login Event]",
+            r"lifecycle\.activity\.app_events: expected a list of event names",
+        ),
+        ("orders: true", "orders: false\n    app_events_x: []", None),
+    ],
+)
+def test_lifecycle_rules_name_file_and_key(
+    tmp_path: Path, old: str, new: str, message: str | None
+) -> None:
+    path = _lifecycle_with(tmp_path, old, new)
+    if message is None:
+        assert load_lifecycle(path).rules.activity.orders is False
+        return
+    with pytest.raises(ConfigError, match=message) as raised:
+        load_lifecycle(path)
+    assert str(path) in str(raised.value)
+
+
+def test_nothing_counting_as_activity_is_refused(tmp_path: Path) -> None:
+    path = _lifecycle_with(tmp_path, "orders: true", "orders: false")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "app_events: [login, session, feature_used]", "app_events: []"
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match="nothing counts as activity"):
+        load_lifecycle(path)
 
 
 def test_dbt_vars_carry_the_churn_risk_rules_and_activation_windows() -> None:
