@@ -61,8 +61,8 @@
 {%- set text = dbt.type_string() -%}
 with
 
-activities as (
-    select * from {{ ref('int_activities_unioned') }}
+activity_days as (
+    select * from {{ ref('int_customer_activity_days') }}
     where activity_date <= {{ scoring_date }}
 ),
 
@@ -121,7 +121,7 @@ activity_summary as (
                     scoring_date, activity_window) }}
                 then activity_date
         end) as previous_active_days
-    from activities
+    from activity_days
     group by customer_id
 ),
 

@@ -145,7 +145,7 @@ def test_backtest_measures_inactivity_from_activity_up_to_the_cutoff_only(
         """
         with last_known as (
             select customer_id, max(activity_date) as last_activity_date
-            from intermediate.int_activities_unioned
+            from intermediate.int_customer_activity_days
             where activity_date <= ?
             group by customer_id
         )
@@ -161,7 +161,7 @@ def test_backtest_measures_inactivity_from_activity_up_to_the_cutoff_only(
     )
     later = _rows(
         built,
-        "select count(*) from intermediate.int_activities_unioned where activity_date > ?",
+        "select count(*) from intermediate.int_customer_activity_days where activity_date > ?",
         [built.cutoff],
     )[0][0]
     assert later > 0, "no activity after the cutoff: the check would prove nothing"

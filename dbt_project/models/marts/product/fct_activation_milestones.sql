@@ -35,7 +35,6 @@ customer_events as (
     select
         app_users.customer_id,
         events.event_name,
-        events.is_activity,
         events.event_date
     from events
     inner join app_users
@@ -55,7 +54,6 @@ events_since_sign_up as (
     select
         customer_events.customer_id,
         customer_events.event_name,
-        customer_events.is_activity,
         customer_events.event_date
     from customer_events
     inner join sign_ups
@@ -74,12 +72,14 @@ first_events as (
     group by customer_id
 ),
 
+{#- A day of use: a login, session or feature use (product usage, whatever
+    config/lifecycle.yml counts as lifecycle activity). #}
 use_days as (
     select distinct
         customer_id,
         event_date
     from events_since_sign_up
-    where is_activity
+    where event_name in ('login', 'session', 'feature_used')
 ),
 
 numbered_use_days as (
