@@ -20,6 +20,8 @@ from lifecycle.paths import REPO_ROOT
 if TYPE_CHECKING:
     from datetime import date
 
+    from lifecycle.analytics_config import ActivationConfig, ChurnRiskConfig
+
 COLUMN_TYPES = ("string", "integer", "decimal", "timestamp", "boolean", "json")
 SOURCE_KINDS = ("files",)
 FILE_FORMATS = ("csv", "jsonl")
@@ -138,6 +140,8 @@ class LifecycleConfig:
     reporting_currency: str
     rules: LifecycleRules
     quality: QualityConfig
+    churn_risk: ChurnRiskConfig
+    activation: ActivationConfig
     extra: dict[str, Any] = field(default_factory=dict)
 
     def dbt_vars(self, as_of: date) -> dict[str, Any]:
@@ -154,6 +158,9 @@ class LifecycleConfig:
             "lifecycle__activity_support_tickets": self.rules.activity.support_tickets,
             "lifecycle__stage_unit": self.rules.stage_unit,
             "lifecycle__late_data_lookback_days": self.rules.late_data_lookback_days,
+            "lifecycle__churn_risk": self.churn_risk.as_dbt_var(),
+            "lifecycle__activation_login_window_days": self.activation.login_window_days,
+            "lifecycle__activation_churn_outcome_days": self.activation.churn_outcome_days,
         }
 
 
@@ -273,6 +280,9 @@ def load_sources(path: Path | None = None) -> SourcesConfig:
 
 
 def load_lifecycle(path: Path | None = None) -> LifecycleConfig:
+    # Imported here: lifecycle.analytics_config imports ConfigError from this module.
+    from lifecycle.analytics_config import parse_activation, parse_churn_risk
+
     path = path or REPO_ROOT / "config" / "lifecycle.yml"
     data = _read_yaml(path)
     rules = _need(data, "lifecycle", str(path))
@@ -296,4 +306,6 @@ def load_lifecycle(path: Path | None = None) -> LifecycleConfig:
             ),
             currencies=tuple(_need(quality, "currencies", f"{path}: quality")),
         ),
+        churn_risk=parse_churn_risk(data, path),
+        activation=parse_activation(data, path),
     )

@@ -1,6 +1,10 @@
+import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from lifecycle.config import ConfigError, load_lifecycle, load_sources, raw_name
 from lifecycle.paths import REPO_ROOT
@@ -93,4 +97,85 @@ def test_nothing_counting_as_activity_is_refused(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     with pytest.raises(ConfigError, match="nothing counts as activity"):
+        load_lifecycle(path)
+
+
+def test_dbt_vars_carry_the_churn_risk_rules_and_activation_windows() -> None:
+    from datetime import date
+
+    variables = load_lifecycle().dbt_vars(date(2026, 6, 30))
+    risk = variables["lifecycle__churn_risk"]
+    assert risk["backtest_horizon_days"] == 90
+    assert risk["inactivity"][0] == {"days": 14, "points": 10}
+    assert risk["activity_drop"]["min_drop_share"] == 0.5
+    assert risk["low_csat"] == {"at_most": 2, "window_days": 30, "points": 15}
+    assert variables["lifecycle__activation_login_window_days"] == 7
+    assert variables["lifecycle__activation_churn_outcome_days"] == 180
+
+
+def _lifecycle_file_with(tmp_path: Path, change: Callable[[dict[str, Any]], None]) -> Path:
+    """A copy of config/lifecycle.yml with one change applied."""
+    data = yaml.safe_load((REPO_ROOT / "config" / "lifecycle.yml").read_text(encoding="utf-8"))
+    change(data)
+    path = tmp_path / "lifecycle.yml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def _set(section: str, *keys: str | int, value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        target = data[section]
+        for key in keys[:-1]:
+            target = target[key]
+        target[keys[-1]] = value
+
+    return change
+
+
+def _drop(section: str, key: str) -> Callable[[dict[str, Any]], None]:
+    def change(data: dict[str, Any]) -> None:
+        del data[section][key]
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            _set("churn_risk", "inactivity", 1, "days", value="thirty"),
+            r"churn_risk\.inactivity\[1\]\.days: expected a whole number >= 1, got 'thirty'",
+        ),
+        (
+            _set("churn_risk", "inactivity", 1, "days", value=14),
+            r"churn_risk\.inactivity\[1\]\.days: tiers must have increasing days",
+        ),
+        (_drop("churn_risk", "low_csat"), r"churn_risk: missing key 'low_csat'"),
+        (
+            _set("churn_risk", "activity_drop", "min_drop_shar", value=0.5),
+            r"churn_risk\.activity_drop: unknown key 'min_drop_shar'",
+        ),
+        (
+            _set("churn_risk", "spend_drop", "min_drop_share", value=1.5),
+            r"churn_risk\.spend_drop\.min_drop_share: expected a share in \(0, 1\], got 1\.5",
+        ),
+        (
+            _set("churn_risk", "low_csat", "at_most", value=6),
+            r"churn_risk\.low_csat\.at_most: expected a whole number in 1\.\.5, got 6",
+        ),
+        (
+            _set("churn_risk", "medium_from", value=80),
+            r"churn_risk: expected medium_from <= high_from <= max_score, got 80, 50, 100",
+        ),
+        (
+            _set("activation", "churn_outcome_days", value=7),
+            r"activation\.churn_outcome_days: must be longer than login_window_days",
+        ),
+    ],
+)
+def test_load_lifecycle_names_file_and_key_of_a_bad_analytics_rule(
+    tmp_path: Path, change: Callable[[dict[str, Any]], None], message: str
+) -> None:
+    path = _lifecycle_file_with(tmp_path, change)
+    with pytest.raises(ConfigError, match=re.escape(str(path)) + ": " + message):
         load_lifecycle(path)
