@@ -20,7 +20,7 @@ from lifecycle.paths import REPO_ROOT
 if TYPE_CHECKING:
     from datetime import date
 
-    from lifecycle.analytics_config import ActivationConfig, ChurnRiskConfig
+    from lifecycle.analytics_config import ActivationConfig, ChurnRiskConfig, ClvConfig
 
 COLUMN_TYPES = ("string", "integer", "decimal", "timestamp", "boolean", "json")
 SOURCE_KINDS = ("files",)
@@ -142,6 +142,7 @@ class LifecycleConfig:
     quality: QualityConfig
     churn_risk: ChurnRiskConfig
     activation: ActivationConfig
+    clv: ClvConfig
     extra: dict[str, Any] = field(default_factory=dict)
 
     def dbt_vars(self, as_of: date) -> dict[str, Any]:
@@ -281,7 +282,7 @@ def load_sources(path: Path | None = None) -> SourcesConfig:
 
 def load_lifecycle(path: Path | None = None) -> LifecycleConfig:
     # Imported here: lifecycle.analytics_config imports ConfigError from this module.
-    from lifecycle.analytics_config import parse_activation, parse_churn_risk
+    from lifecycle.analytics_config import parse_activation, parse_churn_risk, parse_clv
 
     path = path or REPO_ROOT / "config" / "lifecycle.yml"
     data = _read_yaml(path)
@@ -308,4 +309,5 @@ def load_lifecycle(path: Path | None = None) -> LifecycleConfig:
         ),
         churn_risk=parse_churn_risk(data, path),
         activation=parse_activation(data, path),
+        clv=parse_clv(data, path),
     )
