@@ -6,7 +6,8 @@
 2. `lifecycle.predict` fits predictive CLV on the orders just built and writes the
    `predictions` tables;
 3. dbt builds the models downstream of the predictions;
-4. the raw deliveries now absorbed are recorded for the next incremental run.
+4. the raw deliveries now absorbed are recorded for the next incremental run, and the
+   extract's counts per delivery (`audit.raw_deliveries`) for the data team.
 
 Tests are left to the gate unless `with_tests` (a development build).
 """
@@ -31,9 +32,10 @@ def build_warehouse(
     home: Home, as_of: date, *, full_refresh: bool = False, with_tests: bool = False
 ) -> DbtOutcome:
     """Run the build; a failed dbt step stops it (the outcome says which nodes failed)."""
-    from lifecycle.config import load_lifecycle
+    from lifecycle.config import load_lifecycle, load_sources
     from lifecycle.incremental import record_absorbed, reprocess_from
     from lifecycle.predict import predict_customer_value
+    from lifecycle.status import record_deliveries
 
     settings = load_lifecycle()
     skip = () if with_tests else NO_TESTS
@@ -64,4 +66,5 @@ def build_warehouse(
     )
     if outcome.success:
         record_absorbed(home)
+        record_deliveries(home, load_sources(), as_of)
     return outcome
