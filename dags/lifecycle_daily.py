@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pendulum
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import Asset, Param, dag, task
 
 from lifecycle.paths import ROLES
 from lifecycle.timetable import DailyAsOfTimetable
@@ -27,6 +27,14 @@ POOL = "lifecycle_warehouse"
     tags=["lifecycle"],
     doc_md=__doc__,
     default_args={"retries": 0},
+    params={
+        "full_refresh": Param(
+            False,
+            type="boolean",
+            description="Rebuild the incremental event models from every delivery"
+            " (same result as the incremental path; for after a code or config change).",
+        )
+    },
 )
 def lifecycle_daily() -> None:
     @task

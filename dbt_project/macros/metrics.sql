@@ -1,15 +1,5 @@
-{#- Helpers of the metrics marts (models/marts/metrics). -#}
-
-{#- Median of a numeric expression, as an aggregate (also with `group by`).
-    percentile_cont ... within group is standard SQL (PostgreSQL, DuckDB,
-    Trino, Spark 3.3+); the dispatch leaves room for engines without it. -#}
-{% macro median(expr) -%}
-    {{ return(adapter.dispatch('median', 'lifecycle')(expr)) }}
-{%- endmacro %}
-
-{% macro default__median(expr) -%}
-    percentile_cont(0.5) within group (order by {{ expr }})
-{%- endmacro %}
+{#- Helpers of the metrics marts (models/marts/metrics); the median is
+    lifecycle.median in portable.sql. -#}
 
 {#- Quintile score 1-5 of a value among all rows (5 = the highest fifth),
     tie-aware: rows with equal values get the same score, the score of the

@@ -61,3 +61,16 @@
         clock; to_utc_timestamp turns that back into UTC. -#}
     to_utc_timestamp(to_timestamp({{ expr }}), current_timezone())
 {%- endmacro %}
+
+{#- Median of a numeric expression, as an aggregate (works with group by). -#}
+{% macro median(expr) -%}
+    {{ return(adapter.dispatch('median', 'lifecycle')(expr)) }}
+{%- endmacro %}
+
+{% macro default__median(expr) -%}
+    percentile_cont(0.5) within group (order by {{ expr }})
+{%- endmacro %}
+
+{% macro spark__median(expr) -%}
+    percentile({{ expr }}, 0.5)
+{%- endmacro %}

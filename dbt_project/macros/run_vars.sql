@@ -54,3 +54,23 @@
             ~ " supported") }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- First delivery day an incremental run re-reads, as 'YYYY-MM-DD': the runner passes
+    lifecycle__reprocess_from (the look-back window, moved earlier for deliveries that
+    arrived or changed since the last build); without it, the as-of date minus
+    lifecycle__late_data_lookback_days. -#}
+{% macro reprocess_from_text() -%}
+    {%- set given = var('lifecycle__reprocess_from', none) -%}
+    {%- if given is not none and given != '' -%}
+        {%- set text = given | string -%}
+        {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', text) -%}
+            {{ exceptions.raise_compiler_error(
+                "var lifecycle__reprocess_from must be YYYY-MM-DD, got '" ~ text ~ "'") }}
+        {%- endif -%}
+        {{- return(text) -}}
+    {%- endif -%}
+    {%- set as_of = modules.datetime.datetime.strptime(
+        lifecycle.as_of_date_text(), '%Y-%m-%d') -%}
+    {%- set lookback = lifecycle.lifecycle_days('late_data_lookback_days') | int -%}
+    {{- return((as_of - modules.datetime.timedelta(days=lookback)).strftime('%Y-%m-%d')) -}}
+{%- endmacro %}

@@ -67,16 +67,16 @@ def _outcome(what: str, ok: bool, took: float, log_path: Path) -> int:
     return 1
 
 
-def _run(as_of: date, home: Home) -> int:
+def _run(as_of: date, home: Home, full_refresh: bool = False) -> int:
     from lifecycle.orchestrate import run_day
 
     started = time.monotonic()
-    ok, log_path = run_day(as_of, home)
+    ok, log_path = run_day(as_of, home, full_refresh=full_refresh)
     return _outcome(f"as-of {as_of}", ok, time.monotonic() - started, log_path)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    return _run(args.as_of, Home.from_env())
+    return _run(args.as_of, Home.from_env(), full_refresh=args.full_refresh)
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
@@ -158,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="one nightly run for a day through Airflow (dags test)")
     run.add_argument("--as-of", type=_date, required=True)
+    run.add_argument("--full-refresh", action="store_true",
+                     help="rebuild the incremental event models from every delivery")  # fmt: skip
     run.set_defaults(func=cmd_run)
 
     back = sub.add_parser("backfill", help="re-run a range of days through Airflow's backfill")

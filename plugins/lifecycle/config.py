@@ -20,11 +20,12 @@ from lifecycle.paths import REPO_ROOT
 if TYPE_CHECKING:
     from datetime import date
 
+    from lifecycle.analytics_config import ActivationConfig, ChurnRiskConfig
+    from lifecycle.rfm_config import RfmSegment
+
 COLUMN_TYPES = ("string", "integer", "decimal", "timestamp", "boolean", "json")
 SOURCE_KINDS = ("files",)
 FILE_FORMATS = ("csv", "jsonl")
-RFM_SCORES = (1, 2, 3, 4, 5)
-SEGMENT_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
 class ConfigError(ValueError):
@@ -105,28 +106,27 @@ class SourcesConfig:
         return tuple(t for s in self.sources for t in s.tables)
 
 
+STAGE_UNITS = ("customer", "account")
+
+
+@dataclass(frozen=True)
+class ActivityRules:
+    """What counts as a customer being active on a day."""
+
+    orders: bool
+    app_events: tuple[str, ...]
+    support_tickets: bool
+
+
 @dataclass(frozen=True)
 class LifecycleRules:
     at_risk_after_days: int
     churned_after_days: int
     new_window_days: int
     reactivated_window_days: int
-
-
-@dataclass(frozen=True)
-class RfmSegment:
-    """One named RFM segment: inclusive score ranges (1-5) for recency, frequency, monetary."""
-
-    name: str
-    r: tuple[int, int]
-    f: tuple[int, int]
-    m: tuple[int, int]
-
-    def matches(self, r: int, f: int, m: int) -> bool:
-        return all(lo <= score <= hi for (lo, hi), score in ((self.r, r), (self.f, f), (self.m, m)))
-
-    def as_var(self) -> dict[str, Any]:
-        return {"name": self.name, "r": list(self.r), "f": list(self.f), "m": list(self.m)}
+    activity: ActivityRules
+    stage_unit: str
+    late_data_lookback_days: int
 
 
 @dataclass(frozen=True)
@@ -141,6 +141,8 @@ class LifecycleConfig:
     reporting_currency: str
     rules: LifecycleRules
     quality: QualityConfig
+    churn_risk: ChurnRiskConfig
+    activation: ActivationConfig
     rfm_segments: tuple[RfmSegment, ...]
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -158,6 +160,14 @@ class LifecycleConfig:
             "lifecycle__churned_after_days": self.rules.churned_after_days,
             "lifecycle__new_window_days": self.rules.new_window_days,
             "lifecycle__reactivated_window_days": self.rules.reactivated_window_days,
+            "lifecycle__activity_orders": self.rules.activity.orders,
+            "lifecycle__activity_app_events": list(self.rules.activity.app_events),
+            "lifecycle__activity_support_tickets": self.rules.activity.support_tickets,
+            "lifecycle__stage_unit": self.rules.stage_unit,
+            "lifecycle__late_data_lookback_days": self.rules.late_data_lookback_days,
+            "lifecycle__churn_risk": self.churn_risk.as_dbt_var(),
+            "lifecycle__activation_login_window_days": self.activation.login_window_days,
+            "lifecycle__activation_churn_outcome_days": self.activation.churn_outcome_days,
             "lifecycle__rfm_segments": [s.as_var() for s in self.rfm_segments],
         }
 
@@ -177,6 +187,47 @@ def _need(mapping: dict[str, Any], key: str, where: str) -> Any:
     return mapping[key]
 
 
+def _days(mapping: dict[str, Any], key: str, where: str) -> int:
+    value = _need(mapping, key, where)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{where}.{key}: expected a whole number of days >= 0, got {value!r}")
+    return int(value)
+
+
+def _flag(mapping: dict[str, Any], key: str, where: str) -> bool:
+    value = _need(mapping, key, where)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}.{key}: expected true or false, got {value!r}")
+    return bool(value)
+
+
+def _choice(mapping: dict[str, Any], key: str, choices: tuple[str, ...], where: str) -> str:
+    value = _need(mapping, key, where)
+    if value not in choices:
+        raise ConfigError(f"{where}.{key}: {value!r} is not one of {choices}")
+    return str(value)
+
+
+def _activity(spec: Any, where: str) -> ActivityRules:
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{where}: expected a mapping")
+    events = _need(spec, "app_events", where)
+    if not isinstance(events, list) or not all(
+        isinstance(e, str) and re.fullmatch(r"[a-z0-9_]+", e) for e in events
+    ):
+        raise ConfigError(
+            f"{where}.app_events: expected a list of event names (lower_snake_case), got {events!r}"
+        )
+    activity = ActivityRules(
+        orders=_flag(spec, "orders", where),
+        app_events=tuple(events),
+        support_tickets=_flag(spec, "support_tickets", where),
+    )
+    if not (activity.orders or activity.app_events or activity.support_tickets):
+        raise ConfigError(f"{where}: nothing counts as activity; enable at least one kind")
+    return activity
+
+
 def _column(field_name: str, spec: dict[str, Any], where: str) -> ColumnSpec:
     ctype = _need(spec, "type", f"{where}.{field_name}")
     if ctype not in COLUMN_TYPES:
@@ -191,57 +242,6 @@ def _column(field_name: str, spec: dict[str, Any], where: str) -> ColumnSpec:
         values=tuple(str(v) for v in values) if values is not None else None,
         min_year=spec.get("min_year"),
     )
-
-
-def _score_range(value: Any, where: str) -> tuple[int, int]:
-    if value is None:
-        return (RFM_SCORES[0], RFM_SCORES[-1])
-    if (
-        not isinstance(value, list)
-        or len(value) != 2
-        or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-    ):
-        raise ConfigError(f"{where}: expected [min, max], two whole scores, got {value!r}")
-    low, high = value
-    if not (RFM_SCORES[0] <= low <= high <= RFM_SCORES[-1]):
-        raise ConfigError(f"{where}: need 1 <= min <= max <= 5, got {value!r}")
-    return (low, high)
-
-
-def _rfm_segments(value: Any, where: str) -> tuple[RfmSegment, ...]:
-    """The ordered segment rules; every (r, f, m) in 1..5 must match one of them."""
-    if not isinstance(value, list) or not value:
-        raise ConfigError(f"{where}: expected a non-empty list of segments")
-    segments: list[RfmSegment] = []
-    for index, item in enumerate(value):
-        at = f"{where}[{index}]"
-        if not isinstance(item, dict):
-            raise ConfigError(f"{at}: expected a mapping with name, r, f, m")
-        unknown = sorted(set(item) - {"name", "r", "f", "m"})
-        if unknown:
-            raise ConfigError(f"{at}: unknown key(s) {unknown} (allowed: name, r, f, m)")
-        name = _need(item, "name", at)
-        if not isinstance(name, str) or not SEGMENT_NAME.fullmatch(name):
-            raise ConfigError(f"{at}.name: {name!r} is not a lower-case snake_case name")
-        if name in {s.name for s in segments}:
-            raise ConfigError(f"{at}.name: segment {name!r} is defined twice")
-        segments.append(
-            RfmSegment(
-                name=name,
-                r=_score_range(item.get("r"), f"{at}.r"),
-                f=_score_range(item.get("f"), f"{at}.f"),
-                m=_score_range(item.get("m"), f"{at}.m"),
-            )
-        )
-    for r in RFM_SCORES:
-        for f in RFM_SCORES:
-            for m in RFM_SCORES:
-                if not any(s.matches(r, f, m) for s in segments):
-                    raise ConfigError(
-                        f"{where}: no segment matches r={r}, f={f}, m={m};"
-                        " the rules must cover every score combination (add a catch-all last)"
-                    )
-    return tuple(segments)
 
 
 def sources_path() -> Path:
@@ -288,6 +288,10 @@ def load_sources(path: Path | None = None) -> SourcesConfig:
 
 
 def load_lifecycle(path: Path | None = None) -> LifecycleConfig:
+    # Imported here: lifecycle.analytics_config imports ConfigError from this module.
+    from lifecycle.analytics_config import parse_activation, parse_churn_risk
+    from lifecycle.rfm_config import parse_rfm_segments
+
     path = path or REPO_ROOT / "config" / "lifecycle.yml"
     data = _read_yaml(path)
     rules = _need(data, "lifecycle", str(path))
@@ -296,10 +300,13 @@ def load_lifecycle(path: Path | None = None) -> LifecycleConfig:
     return LifecycleConfig(
         reporting_currency=str(_need(data, "reporting_currency", str(path))),
         rules=LifecycleRules(
-            at_risk_after_days=int(_need(rules, "at_risk_after_days", where)),
-            churned_after_days=int(_need(rules, "churned_after_days", where)),
-            new_window_days=int(_need(rules, "new_window_days", where)),
-            reactivated_window_days=int(_need(rules, "reactivated_window_days", where)),
+            at_risk_after_days=_days(rules, "at_risk_after_days", where),
+            churned_after_days=_days(rules, "churned_after_days", where),
+            new_window_days=_days(rules, "new_window_days", where),
+            reactivated_window_days=_days(rules, "reactivated_window_days", where),
+            activity=_activity(_need(rules, "activity", where), f"{where}.activity"),
+            stage_unit=_choice(rules, "stage_unit", STAGE_UNITS, where),
+            late_data_lookback_days=_days(rules, "late_data_lookback_days", where),
         ),
         quality=QualityConfig(
             max_quarantine_share=float(_need(quality, "max_quarantine_share", f"{path}: quality")),
@@ -308,5 +315,7 @@ def load_lifecycle(path: Path | None = None) -> LifecycleConfig:
             ),
             currencies=tuple(_need(quality, "currencies", f"{path}: quality")),
         ),
-        rfm_segments=_rfm_segments(_need(data, "rfm_segments", str(path)), f"{path}: rfm_segments"),
+        churn_risk=parse_churn_risk(data, path),
+        activation=parse_activation(data, path),
+        rfm_segments=parse_rfm_segments(data, path),
     )

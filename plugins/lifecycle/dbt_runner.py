@@ -91,6 +91,7 @@ def run_dbt(
         "--log-format", "json",
     ]  # fmt: skip
     env = os.environ | dbt_env(home)
+    errors: list[str] = []
     with subprocess.Popen(
         cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     ) as proc:
@@ -101,12 +102,16 @@ def run_dbt(
             except json.JSONDecodeError:
                 log.info("dbt: %s", raw.rstrip())
                 continue
-            log.info("dbt: %s", event.get("info", {}).get("msg", ""))
+            info = event.get("info", {})
+            log.info("dbt: %s", info.get("msg", ""))
+            if info.get("level") == "error":
+                errors.append(str(info.get("msg", "")).strip())
             line = _progress_line(event, quiet_passes)
             if line:
                 progress.emit(stage, line)
     if not results_file.exists():
-        raise DbtError(f"dbt {args[0]} could not run (exit {proc.returncode}); see the log above")
+        detail = "; ".join(errors[-3:]) or "see the log above"
+        raise DbtError(f"dbt {args[0]} could not run (exit {proc.returncode}): {detail}")
     outcome = DbtOutcome(success=proc.returncode == 0)
     for node in json.loads(results_file.read_text(encoding="utf-8"))["results"]:
         status = str(node["status"])

@@ -6,6 +6,7 @@ to a log file whose path is printed.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -111,8 +112,11 @@ def _follow(path: Path, stop: threading.Event) -> None:
         time.sleep(0.2)
 
 
-def run_day(as_of: date, home: Home) -> tuple[bool, Path]:
-    """One nightly run for the as-of day through `airflow dags test`; (succeeded, log path)."""
+def run_day(as_of: date, home: Home, full_refresh: bool = False) -> tuple[bool, Path]:
+    """One nightly run for the as-of day through `airflow dags test`; (succeeded, log path).
+
+    `full_refresh` sets the DAG param of that name (the incremental models are rebuilt).
+    """
     home.logs.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     log_path = home.logs / f"run_{as_of.isoformat()}_{stamp}.log"
@@ -124,7 +128,10 @@ def run_day(as_of: date, home: Home) -> tuple[bool, Path]:
         stop = threading.Event()
         follower = threading.Thread(target=_follow, args=(progress_path, stop), daemon=True)
         follower.start()
-        code = _run(["dags", "test", DAG_ID, logical_date_for(as_of)], home, log, env)
+        command = ["dags", "test", DAG_ID, logical_date_for(as_of)]
+        if full_refresh:
+            command += ["--conf", json.dumps({"full_refresh": True})]
+        code = _run(command, home, log, env)
         stop.set()
         follower.join()
     return code == 0, log_path

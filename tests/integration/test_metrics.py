@@ -124,8 +124,8 @@ def test_app_cohort_sizes_add_up_to_the_customers_with_app_activity(built: Built
     app_users = _rows(
         built,
         f"""
-        select count(distinct customer_id) from intermediate.int_activities_unioned
-        where source_system = 'app' and activity_date <= '{AS_OF}'
+        select count(distinct customer_id) from intermediate.int_customer_activity_days
+        where app_events > 0 and activity_date <= '{AS_OF}'
         """,
     )[0][0]
     sizes = _rows(

@@ -1,8 +1,11 @@
 {#- One customer per connected component of identity records: records sharing a
     normalized email, a normalized phone or an id one system holds of another belong
-    together, transitively. The customer key is a hash of the component's earliest record
-    (first seen, then system and id), so it stays the same as later records join; it only
-    changes when two components merge, to the older one's key. -#}
+    together, transitively. The customer key is a hash of the component's anchor: its
+    first-delivered record (then first seen, system and id). A record delivered later can
+    never become the anchor, so a customer keeps its key as records join, however late
+    they arrive or however early they claim to be; the key changes only when two
+    components merge (to the key of the one delivered first), and int_customer_keys
+    records that. -#}
 {%- set rounds = var('lifecycle__identity_rounds', 12) -%}
 with
 
@@ -31,7 +34,7 @@ anchored as (
         *,
         row_number() over (
             partition by component_label
-            order by first_seen_at, source_system, record_id
+            order by first_delivered_on, first_seen_at, source_system, record_id
         ) as anchor_rank
     from components
 ),
@@ -54,7 +57,8 @@ final as (
         components.email,
         components.phone,
         components.country_code,
-        components.first_seen_at
+        components.first_seen_at,
+        components.first_delivered_on
     from components
     inner join anchors
         on components.component_label = anchors.component_label

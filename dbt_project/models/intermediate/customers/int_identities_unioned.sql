@@ -24,7 +24,8 @@ crm_records as (
         email,
         phone,
         country_code,
-        created_at as first_seen_at
+        created_at as first_seen_at,
+        first_delivered_on
     from contacts
 ),
 
@@ -39,7 +40,9 @@ shop_orders_ranked as (
         row_number() over (
             partition by shop_customer_id order by placed_at desc, order_id desc
         ) as recency_rank,
-        min(placed_at) over (partition by shop_customer_id) as first_order_at
+        min(placed_at) over (partition by shop_customer_id) as first_order_at,
+        min(first_delivered_on) over (partition by shop_customer_id)
+            as first_delivered_on
     from orders
 ),
 
@@ -50,7 +53,8 @@ shop_records as (
         email,
         phone,
         country_code,
-        first_order_at as first_seen_at
+        first_order_at as first_seen_at,
+        first_delivered_on
     from shop_orders_ranked
     where recency_rank = 1
 ),
@@ -61,8 +65,9 @@ support_records as (
         ticket_id as record_id,
         email,
         phone,
-        cast(null as varchar) as country_code,
-        created_at as first_seen_at
+        cast(null as {{ dbt.type_string() }}) as country_code,
+        created_at as first_seen_at,
+        first_delivered_on
     from tickets
 ),
 
@@ -83,7 +88,8 @@ app_signups as (
 app_first_seen as (
     select
         app_user_id,
-        min(occurred_at) as first_seen_at
+        min(occurred_at) as first_seen_at,
+        min(delivery_date) as first_delivered_on
     from events
     group by app_user_id
 ),
@@ -95,7 +101,8 @@ app_records as (
         app_signups.email,
         app_signups.phone,
         app_signups.country_code,
-        app_first_seen.first_seen_at
+        app_first_seen.first_seen_at,
+        app_first_seen.first_delivered_on
     from app_first_seen
     left join app_signups
         on app_first_seen.app_user_id = app_signups.app_user_id
@@ -120,7 +127,8 @@ final as (
         email,
         phone,
         country_code,
-        first_seen_at
+        first_seen_at,
+        first_delivered_on
     from unioned
 )
 

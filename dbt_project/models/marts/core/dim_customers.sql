@@ -31,7 +31,7 @@ ratings as (
 ),
 
 activities as (
-    select * from {{ ref('int_activities_unioned') }}
+    select * from {{ ref('int_customer_activity_days') }}
 ),
 
 identity as (

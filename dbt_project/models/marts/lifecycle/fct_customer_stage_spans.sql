@@ -7,19 +7,15 @@
 {%- set churned_after = lifecycle.lifecycle_days('churned_after_days') -%}
 with
 
-activities as (
-    select * from {{ ref('int_activities_unioned') }}
+activity_days as (
+    select
+        customer_id,
+        activity_date
+    from {{ ref('int_customer_activity_days') }}
 ),
 
 identities as (
     select * from {{ ref('int_customers_matched') }}
-),
-
-activity_days as (
-    select distinct
-        customer_id,
-        activity_date
-    from activities
 ),
 
 first_seen as (

@@ -1,5 +1,7 @@
 {#- One row per stage change of a customer: the day, the stage left and entered, and what
-    triggered it (first seen, activity, inactivity, or a window that ended). -#}
+    triggered it: first seen; activity that day (an order, app use, a support ticket, or
+    with stage_unit account another customer of the account, in that order when several);
+    inactivity; or the new/reactivated window ending. -#}
 with
 
 spans as (
@@ -7,10 +9,7 @@ spans as (
 ),
 
 activity_days as (
-    select distinct
-        customer_id,
-        activity_date
-    from {{ ref('int_activities_unioned') }}
+    select * from {{ ref('int_customer_activity_days') }}
 ),
 
 ordered as (
@@ -32,7 +31,10 @@ final as (
         ordered.to_stage,
         case
             when ordered.from_stage is null then 'first_seen'
-            when activity_days.activity_date is not null then 'activity'
+            when activity_days.orders > 0 then 'order'
+            when activity_days.app_events > 0 then 'app_activity'
+            when activity_days.support_tickets > 0 then 'support_ticket'
+            when activity_days.active_account_peers > 0 then 'account_activity'
             when ordered.to_stage in ('at_risk', 'churned') then 'inactivity'
             else 'window_ended'
         end as trigger

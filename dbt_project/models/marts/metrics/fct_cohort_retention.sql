@@ -12,8 +12,8 @@ orders as (
 ),
 
 app_activities as (
-    select * from {{ ref('int_activities_unioned') }}
-    where source_system = 'app'
+    select * from {{ ref('int_customer_activity_days') }}
+    where app_events > 0
         and activity_date <= {{ lifecycle.as_of_date() }}
 ),
 

@@ -22,7 +22,7 @@ events as (
 ),
 
 activities as (
-    select * from {{ ref('int_activities_unioned') }}
+    select * from {{ ref('int_customer_activity_days') }}
 ),
 
 customers as (

@@ -39,7 +39,9 @@ renamed as (
 versioned as (
     select
         *,
-        {{ lifecycle.latest_first('contact_id', 'updated_at') }} as version_rank
+        {{ lifecycle.latest_first('contact_id', 'updated_at') }} as version_rank,
+        cast(min(_delivery_date) over (partition by contact_id) as date)
+            as first_delivered_on
     from renamed
 ),
 
@@ -55,7 +57,8 @@ final as (
         country_code,
         lead_source,
         created_at,
-        updated_at
+        updated_at,
+        first_delivered_on
     from versioned
     where version_rank = 1
 )

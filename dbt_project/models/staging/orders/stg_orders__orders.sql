@@ -49,7 +49,9 @@ renamed as (
 versioned as (
     select
         *,
-        {{ lifecycle.latest_first('order_id', 'updated_at') }} as version_rank
+        {{ lifecycle.latest_first('order_id', 'updated_at') }} as version_rank,
+        cast(min(_delivery_date) over (partition by order_id) as date)
+            as first_delivered_on
     from renamed
 ),
 
@@ -79,7 +81,8 @@ final as (
         ) as total_amount_usd,
         latest.placed_at,
         cast(latest.placed_at as date) as placed_date,
-        latest.updated_at
+        latest.updated_at,
+        latest.first_delivered_on
     from latest
     left join rates
         on {{ lifecycle.rate_for_month(

@@ -31,7 +31,9 @@ renamed as (
 versioned as (
     select
         *,
-        {{ lifecycle.latest_first('ticket_id', 'updated_at') }} as version_rank
+        {{ lifecycle.latest_first('ticket_id', 'updated_at') }} as version_rank,
+        cast(min(_delivery_date) over (partition by ticket_id) as date)
+            as first_delivered_on
     from renamed
 ),
 
@@ -49,7 +51,8 @@ final as (
         channel,
         created_at,
         updated_at,
-        solved_at
+        solved_at,
+        first_delivered_on
     from versioned
     where version_rank = 1
 )
