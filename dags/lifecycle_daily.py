@@ -1,8 +1,9 @@
 """Nightly customer-lifecycle run.
 
 Extract the four sources (one task each, in parallel) into the raw zone, build the
-warehouse with dbt, gate it (dbt tests and Great Expectations), and only then publish the
-role tables. Every run covers one UTC day, its as-of date, which is also its logical date
+warehouse (dbt, the predictive-CLV fit, dbt downstream of it: lifecycle.build), gate it
+(dbt tests and Great Expectations), and only then publish the role tables. Every run
+covers one UTC day, its as-of date, which is also its logical date
 (`lifecycle.timetable`, `lifecycle.interval`). Extraction retries; the gate never does.
 """
 

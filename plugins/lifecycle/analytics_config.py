@@ -1,4 +1,5 @@
-"""The analytics sections of `config/lifecycle.yml`: churn risk scoring and activation.
+"""The analytics sections of `config/lifecycle.yml`: churn risk scoring, activation and
+predictive CLV.
 
 Read strictly (a wrong kind of value, an unknown key or an inconsistent pair fails at load,
 naming the file and the key), because a typo in a weight would otherwise silently change
@@ -8,7 +9,7 @@ who customer service calls. `lifecycle.config.load_lifecycle` calls the two pars
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from lifecycle.config import ConfigError, _need
 
@@ -89,6 +90,18 @@ class ActivationConfig:
 
     login_window_days: int
     churn_outcome_days: int
+
+
+CLV_TIME_UNITS = ("days", "weeks")
+
+
+@dataclass(frozen=True)
+class ClvConfig:
+    """Predictive CLV (lifecycle.predict): the models' time unit, horizon and discounting."""
+
+    time_unit: Literal["days", "weeks"]
+    horizon_months: int
+    annual_discount_rate: float
 
 
 def _section(data: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
@@ -218,3 +231,23 @@ def parse_churn_risk(data: dict[str, Any], path: Path) -> ChurnRiskConfig:
 def parse_activation(data: dict[str, Any], path: Path) -> ActivationConfig:
     """The `activation` section of the lifecycle file."""
     return _activation(_section(data, "activation", path), f"{path}: activation")
+
+
+def parse_clv(data: dict[str, Any], path: Path) -> ClvConfig:
+    """The `clv` section of the lifecycle file."""
+    where = f"{path}: clv"
+    spec = _section(data, "clv", path)
+    _only(spec, ("time_unit", "horizon_months", "annual_discount_rate"), where)
+    unit = _need(spec, "time_unit", where)
+    if unit not in CLV_TIME_UNITS:
+        raise ConfigError(f"{where}.time_unit: {unit!r} is not one of {CLV_TIME_UNITS}")
+    rate = _need(spec, "annual_discount_rate", where)
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate < 1:
+        raise ConfigError(
+            f"{where}.annual_discount_rate: expected a rate in [0, 1), e.g. 0.10, got {rate!r}"
+        )
+    return ClvConfig(
+        time_unit=cast('Literal["days", "weeks"]', unit),
+        horizon_months=_whole(spec, "horizon_months", where, minimum=1, maximum=120),
+        annual_discount_rate=float(rate),
+    )

@@ -20,7 +20,7 @@ from lifecycle.paths import REPO_ROOT
 if TYPE_CHECKING:
     from datetime import date
 
-    from lifecycle.analytics_config import ActivationConfig, ChurnRiskConfig
+    from lifecycle.analytics_config import ActivationConfig, ChurnRiskConfig, ClvConfig
     from lifecycle.rfm_config import RfmSegment
 
 COLUMN_TYPES = ("string", "integer", "decimal", "timestamp", "boolean", "json")
@@ -143,6 +143,7 @@ class LifecycleConfig:
     quality: QualityConfig
     churn_risk: ChurnRiskConfig
     activation: ActivationConfig
+    clv: ClvConfig
     rfm_segments: tuple[RfmSegment, ...]
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -289,7 +290,7 @@ def load_sources(path: Path | None = None) -> SourcesConfig:
 
 def load_lifecycle(path: Path | None = None) -> LifecycleConfig:
     # Imported here: lifecycle.analytics_config imports ConfigError from this module.
-    from lifecycle.analytics_config import parse_activation, parse_churn_risk
+    from lifecycle.analytics_config import parse_activation, parse_churn_risk, parse_clv
     from lifecycle.rfm_config import parse_rfm_segments
 
     path = path or REPO_ROOT / "config" / "lifecycle.yml"
@@ -317,5 +318,6 @@ def load_lifecycle(path: Path | None = None) -> LifecycleConfig:
         ),
         churn_risk=parse_churn_risk(data, path),
         activation=parse_activation(data, path),
+        clv=parse_clv(data, path),
         rfm_segments=parse_rfm_segments(data, path),
     )

@@ -46,6 +46,9 @@ def airflow_env(home: Home) -> dict[str, str]:
                 f"sqlite:///{home.airflow / 'airflow.db'}?timeout=60"
             ),
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home.airflow / "logs"),
+            # A busy 2-core machine (dbt in the next task) can keep the api-server from
+            # answering a starting task within the 5 s default: wait, do not fail the task.
+            "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "60",
             "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
             "GX_ANALYTICS_ENABLED": "False",
             "PYTHONUNBUFFERED": "1",
@@ -204,6 +207,9 @@ def backfill(start: date, end: date, home: Home, timeout_s: float = 3600.0) -> t
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
+        # The scheduler's log server: a free port too, not the fixed 8793 another
+        # Airflow on the machine may hold.
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(_free_port()),
         # Only the backfill's runs: no scheduled run of the latest interval meanwhile.
         "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
     }

@@ -37,7 +37,11 @@ PUBLISH_LOG_DDL = (
     "run_id varchar, as_of_date date, published_at timestamp, gate varchar, role varchar,"
     " table_name varchar, row_count bigint, checksum varchar, is_current boolean"
 )
-AUDIT_TABLES = {"publish_log": PUBLISH_LOG, "quality_results": "audit.quality_results"}
+AUDIT_TABLES = {
+    "publish_log": PUBLISH_LOG,
+    "quality_results": "audit.quality_results",
+    "raw_deliveries": "audit.raw_deliveries",
+}
 
 
 class PublishError(RuntimeError):
@@ -79,9 +83,12 @@ def _snapshot(
             rows, checksum = table_checksum(wh, f"snap.main.{name}")
             published.append(PublishedTable(role, name, rows, checksum))
         if role == "data_team":
-            # The audit tables exist by now: the gate wrote its results, current_as_of the log.
+            # The gate wrote its results and current_as_of the log; the build wrote the
+            # deliveries (absent only when the warehouse was built outside lifecycle.build).
+            present = set(warehouse_tables(wh, "audit"))
             for name, source in AUDIT_TABLES.items():
-                wh.execute(f"create table snap.main.{name} as select * from {source}")
+                if source.split(".")[1] in present:
+                    wh.execute(f"create table snap.main.{name} as select * from {source}")
             marks = ", ".join("?" for _ in PUBLISH_LOG_DDL.split(","))
             wh.executemany(f"insert into snap.main.publish_log values ({marks})", pending)
         wh.execute("checkpoint snap")

@@ -10,6 +10,7 @@ from lifecycle.paths import ROLES
 
 if TYPE_CHECKING:
     from lifecycle.config import SourcesConfig
+    from lifecycle.extract import PartitionReport
     from lifecycle.paths import Home
 
 
@@ -28,19 +29,63 @@ def published_tables(home: Home) -> list[tuple[str, str, int]]:
     return found
 
 
+def delivery_reports(home: Home, sources: SourcesConfig, as_of: date) -> list[PartitionReport]:
+    """The extract's counts of every completed raw partition delivered up to the as-of day."""
+    from lifecycle.extract import delivered_days, read_report
+
+    found = []
+    for table in sources.tables:
+        for day in delivered_days(table, home.sources):
+            report = read_report(home, table, day) if day <= as_of else None
+            if report is not None:
+                found.append(report)
+    return found
+
+
+RAW_DELIVERIES = "audit.raw_deliveries"
+
+
+def record_deliveries(home: Home, sources: SourcesConfig, as_of: date) -> int:
+    """`audit.raw_deliveries` (published to the data team): one row per table and delivery
+    day up to the as-of date with the extract's counts, for volume and freshness over time."""
+    from lifecycle.io import append_rows
+
+    rows = [
+        (
+            r.table,
+            date.fromisoformat(r.delivery_date),
+            r.file,
+            r.read,
+            r.loaded,
+            r.quarantined,
+            r.duplicates,
+        )  # fmt: skip
+        for r in delivery_reports(home, sources, as_of)
+    ]
+    ddl = (
+        "table_key varchar, delivery_date date, file varchar, rows_read bigint,"
+        " rows_loaded bigint, rows_quarantined bigint, rows_duplicate bigint"
+    )
+    with connect(home.warehouse) as con:
+        con.execute("begin")
+        append_rows(con, RAW_DELIVERIES, ddl, [])
+        con.execute(f"delete from {RAW_DELIVERIES}")
+        append_rows(con, RAW_DELIVERIES, ddl, rows)
+        con.execute("commit")
+    return len(rows)
+
+
 def _raw_health(
     home: Home, sources: SourcesConfig, as_of: date
 ) -> tuple[dict[str, int], dict[str, Any]]:
     """Quarantined rows per table up to the as-of day, and each table's latest delivery."""
-    from lifecycle.extract import delivered_days, read_report
-
+    reports = delivery_reports(home, sources, as_of)
     quarantine: dict[str, int] = {}
     freshness: dict[str, Any] = {}
     for table in sources.tables:
-        days = [d for d in delivered_days(table, home.sources) if d <= as_of]
-        reports = [r for r in (read_report(home, table, d) for d in days) if r is not None]
-        quarantine[table.key] = sum(r.quarantined for r in reports)
-        latest = max((date.fromisoformat(r.delivery_date) for r in reports), default=None)
+        mine = [r for r in reports if r.table == table.key]
+        quarantine[table.key] = sum(r.quarantined for r in mine)
+        latest = max((date.fromisoformat(r.delivery_date) for r in mine), default=None)
         freshness[table.key] = {
             "latest_delivery": latest.isoformat() if latest else None,
             "days_behind_as_of": (as_of - latest).days if latest else None,

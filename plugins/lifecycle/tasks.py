@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from lifecycle import progress
 from lifecycle.interval import as_of_for_interval
 from lifecycle.paths import Home
 
@@ -56,32 +55,18 @@ def extract(source: str, context: dict[str, Any]) -> dict[str, int]:
 
 
 def transform(context: dict[str, Any]) -> dict[str, int]:
-    """Seed and build every model (tests run in the gate).
+    """Build the warehouse (lifecycle.build): dbt, the CLV fit, dbt downstream of it.
 
-    Incremental by default: the event models re-read deliveries from
-    `lifecycle.incremental.reprocess_from` on. The DAG param `full_refresh` rebuilds
-    them from every delivery instead (same result; state models are kept).
+    Incremental by default; the DAG param `full_refresh` rebuilds the incremental event
+    models from every delivery instead (same result; state models are kept).
     """
-    from lifecycle.config import load_lifecycle
-    from lifecycle.dbt_runner import DbtError, run_dbt
-    from lifecycle.incremental import record_absorbed, reprocess_from
+    from lifecycle.build import build_warehouse
+    from lifecycle.dbt_runner import DbtError
 
-    as_of, home = _as_of(context), Home.from_env()
-    args = ["build", "--exclude", "resource_type:test", "resource_type:unit_test"]
-    extra: dict[str, Any] = {}
-    if (context.get("params") or {}).get("full_refresh"):
-        args.append("--full-refresh")
-        progress.emit("dbt", f"building the warehouse for as-of {as_of} (full refresh)")
-    else:
-        start = reprocess_from(home, as_of, load_lifecycle().rules.late_data_lookback_days)
-        extra["lifecycle__reprocess_from"] = start.isoformat()
-        progress.emit(
-            "dbt", f"building the warehouse for as-of {as_of} (deliveries from {start} re-read)"
-        )
-    outcome = run_dbt(args, as_of, home, dbt_vars=extra)
+    full_refresh = bool((context.get("params") or {}).get("full_refresh"))
+    outcome = build_warehouse(Home.from_env(), _as_of(context), full_refresh=full_refresh)
     if not outcome.success:
         raise DbtError("dbt build failed: " + "; ".join(outcome.failures))
-    record_absorbed(home)
     return {"nodes": len(outcome.results)}
 
 

@@ -14,7 +14,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from lifecycle.dbt_runner import DBT_PROJECT, DbtOutcome, run_dbt
+from lifecycle.build import build_warehouse
+from lifecycle.dbt_runner import DBT_PROJECT, DbtOutcome
 from lifecycle.paths import ROLES, Home
 
 pytestmark = pytest.mark.slow
@@ -84,7 +85,7 @@ def built(load_home: Callable[..., tuple[Home, Any]]) -> Iterator[Built]:
     home, _ = load_home("dbt_models", customers=800, days=90, seed=7, end=AS_OF)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LIFECYCLE_HOME", str(home.root))
-        outcome = run_dbt(["build"], AS_OF, home)
+        outcome = build_warehouse(home, AS_OF, with_tests=True)
     con = duckdb.connect(str(home.warehouse), read_only=True)
     con.execute("set TimeZone = 'UTC'")
     con.execute(

@@ -61,6 +61,10 @@ def first_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Home, bool, Pat
     return home, ok, log_path, shown.getvalue()
 
 
+# Tables that are empty on a first night by definition: no key can have been retired yet.
+MAY_BE_EMPTY = {"data_team.rpt_data_team__customer_key_merges"}
+
+
 def test_nightly_run_publishes_every_role(first_run: tuple[Home, bool, Path, str]) -> None:
     home, ok, log_path, _ = first_run
     assert ok, log_path.read_text()[-3000:]
@@ -70,7 +74,7 @@ def test_nightly_run_publishes_every_role(first_run: tuple[Home, bool, Path, str
             assert tables, role
             for name in tables:
                 rows = con.execute(f'select count(*) from "{name}"').fetchall()[0][0]
-                assert rows > 0, f"{role}.{name} is empty"
+                assert rows > 0 or f"{role}.{name}" in MAY_BE_EMPTY, f"{role}.{name} is empty"
 
 
 def test_nightly_run_shows_progress_stage_by_stage(first_run: tuple[Home, bool, Path, str]) -> None:
@@ -89,7 +93,8 @@ def test_status_json_reports_the_publication(first_run: tuple[Home, bool, Path, 
     info: dict[str, Any] = json.loads(result.stdout)
     assert info["as_of"] == FIRST.isoformat()
     assert info["gate"] == "passed"
-    assert info["tables"] and all(rows > 0 for rows in info["tables"].values())
+    assert info["tables"]
+    assert all(rows > 0 for name, rows in info["tables"].items() if name not in MAY_BE_EMPTY)
     assert info["freshness"]["orders.orders"]["latest_delivery"] == FIRST.isoformat()
 
 

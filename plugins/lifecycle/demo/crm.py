@@ -25,6 +25,7 @@ CONTACT_COLUMNS: tuple[str, ...] = (
     "LeadSource",
     "CreatedDate",
     "LastModifiedDate",
+    "HasOptedOutOfEmail",
 )
 ACCOUNT_COLUMNS: tuple[str, ...] = (
     "Id",
@@ -46,6 +47,8 @@ LEAD_SOURCE: dict[str, str] = {
     "sales": "Outbound",
 }
 SHARE_CONTACT_EDITS = 0.05
+SHARE_OPTED_OUT = 0.12  # contacts created with the email opt-out set
+SHARE_EDIT_OPTS_OUT = 0.3  # edited contacts that unsubscribed since
 SHARE_NO_COUNTRY = 0.04
 NEVER = np.iinfo(np.int64).max
 
@@ -98,6 +101,7 @@ def build_crm(pop: Population, seed: int) -> CrmResult:
     """Contacts for people in the CRM (created on first sight or some weeks later), ~5% edited."""
     rng = np.random.default_rng([seed, 2])
     r = random.Random(seed * 1_000_003 + 2)
+    consent = random.Random(seed * 1_000_003 + 5)  # its own stream: the rest stays as it was
     span = pop.span
     members = np.flatnonzero(pop.in_crm)
     from_crm = np.array([pop.entry[i] == "crm" for i in members], dtype=bool)
@@ -142,6 +146,7 @@ def build_crm(pop: Population, seed: int) -> CrmResult:
             LEAD_SOURCE[pop.channel[i]],
             created_text[rank],
             created_text[rank],
+            "true" if consent.random() < SHARE_OPTED_OUT else "false",
         ]
         day = (int(created[rank]) - span.start_ms) // DAY_MS
         rows.append(Row(day, int(created[rank]), cid, tuple(values), i, 0))
@@ -157,6 +162,8 @@ def build_crm(pop: Population, seed: int) -> CrmResult:
             else:
                 values[4] = new_phone
             values[10] = edit_text[rank]
+            if consent.random() < SHARE_EDIT_OPTS_OUT:  # unsubscribed since
+                values[11] = "true"
             day = (int(edit_at[rank]) - span.start_ms) // DAY_MS
             rows.append(Row(day, int(edit_at[rank]), cid, tuple(values), i, 1))
 

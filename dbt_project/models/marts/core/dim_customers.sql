@@ -71,6 +71,19 @@ crm_contact as (
     where contact_rank = 1
 ),
 
+{#- Consent is the customer's, not one record's: any CRM contact that opted out counts. #}
+email_consent as (
+    select
+        matched.customer_id,
+        max(case when contacts.has_opted_out_of_email then 1 else 0 end) = 0
+            as has_email_consent
+    from matched
+    inner join contacts
+        on matched.record_id = contacts.contact_id
+        and matched.source_system = 'crm'
+    group by matched.customer_id
+),
+
 orders_ranked as (
     select
         customer_id,
@@ -160,6 +173,7 @@ joined as (
         crm_contact.owner_id,
         crm_contact.first_name,
         crm_contact.last_name,
+        coalesce(email_consent.has_email_consent, false) as has_email_consent,
         coalesce(
             crm_contact.lead_source,
             app_summary.signup_channel,
@@ -183,6 +197,8 @@ joined as (
     from identity
     left join crm_contact
         on identity.customer_id = crm_contact.customer_id
+    left join email_consent
+        on identity.customer_id = email_consent.customer_id
     left join orders_ranked as first_order
         on identity.customer_id = first_order.customer_id
         and first_order.order_rank = 1
@@ -237,6 +253,7 @@ final as (
         owner_id,
         first_name,
         last_name,
+        has_email_consent,
         acquisition_channel,
         first_seen_at,
         first_order_at,

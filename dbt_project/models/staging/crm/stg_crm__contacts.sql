@@ -24,6 +24,9 @@ renamed as (
         ) }} as phone,
         countries.country_code,
         nullif(trim(source.lead_source), '') as lead_source,
+        {#- The extract writes booleans as 'true'/'false'; unset = not opted out. #}
+        coalesce(lower(trim(source.has_opted_out_of_email)) = 'true', false)
+            as has_opted_out_of_email,
         -- timestamps
         {{ lifecycle.to_utc_timestamp('source.created_date') }} as created_at,
         {{ lifecycle.to_utc_timestamp('source.last_modified_date') }}
@@ -56,6 +59,7 @@ final as (
         phone,
         country_code,
         lead_source,
+        has_opted_out_of_email,
         created_at,
         updated_at,
         first_delivered_on

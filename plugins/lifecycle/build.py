@@ -1,0 +1,70 @@
+"""Build the warehouse for one as-of day: the one sequence the DAG, the CLI and the tests run.
+
+1. dbt builds every model except those downstream of the `predictions` source, with the
+   incremental event models re-reading deliveries from `reprocess_from` (or everything on a
+   full refresh);
+2. `lifecycle.predict` fits predictive CLV on the orders just built and writes the
+   `predictions` tables;
+3. dbt builds the models downstream of the predictions;
+4. the raw deliveries now absorbed are recorded for the next incremental run, and the
+   extract's counts per delivery (`audit.raw_deliveries`) for the data team.
+
+Tests are left to the gate unless `with_tests` (a development build).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from lifecycle import progress
+from lifecycle.dbt_runner import DbtOutcome, run_dbt
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from lifecycle.paths import Home
+
+PREDICTIONS = "source:predictions+"
+NO_TESTS = ("resource_type:test", "resource_type:unit_test")
+
+
+def build_warehouse(
+    home: Home, as_of: date, *, full_refresh: bool = False, with_tests: bool = False
+) -> DbtOutcome:
+    """Run the build; a failed dbt step stops it (the outcome says which nodes failed)."""
+    from lifecycle.config import load_lifecycle, load_sources
+    from lifecycle.incremental import record_absorbed, reprocess_from
+    from lifecycle.predict import predict_customer_value
+    from lifecycle.status import record_deliveries
+
+    settings = load_lifecycle()
+    skip = () if with_tests else NO_TESTS
+    extra: dict[str, Any] = {}
+    refresh: list[str] = []
+    if full_refresh:
+        refresh = ["--full-refresh"]
+        progress.emit("dbt", f"building the warehouse for as-of {as_of} (full refresh)")
+    else:
+        start = reprocess_from(home, as_of, settings.rules.late_data_lookback_days)
+        extra["lifecycle__reprocess_from"] = start.isoformat()
+        progress.emit(
+            "dbt", f"building the warehouse for as-of {as_of} (deliveries from {start} re-read)"
+        )
+    first = run_dbt(
+        ["build", *refresh, "--exclude", PREDICTIONS, *skip], as_of, home, dbt_vars=extra
+    )
+    if not first.success:
+        return first
+    report = predict_customer_value(home, as_of, settings.clv)
+    progress.emit("predict", report.line())
+    args = ["build", *refresh, "--select", PREDICTIONS]
+    second = run_dbt([*args, "--exclude", *skip] if skip else args, as_of, home, dbt_vars=extra)
+    outcome = DbtOutcome(
+        success=second.success,
+        failures=first.failures + second.failures,
+        results=first.results + second.results,
+    )
+    if outcome.success:
+        record_absorbed(home)
+        record_deliveries(home, load_sources(), as_of)
+    return outcome
