@@ -316,6 +316,8 @@ def test_every_role_has_its_own_publish_schema_with_filled_tables(built: Built) 
         names = tables[f"publish_{role}"]
         assert names and all(n.startswith(f"rpt_{role}__") for n in names), (role, names)
         for name in names:
+            if name == "rpt_data_team__customer_key_merges":
+                continue  # one build: no key can have been retired yet
             count = _rows(built.con, f"select count(*) from publish_{role}.{name}")[0][0]
             assert count > 0, f"publish_{role}.{name} is empty"
 
