@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from datetime import date
 
     from lifecycle.analytics_config import ActivationConfig, ChurnRiskConfig, ClvConfig
+    from lifecycle.rfm_config import RfmSegment
 
 COLUMN_TYPES = ("string", "integer", "decimal", "timestamp", "boolean", "json")
 SOURCE_KINDS = ("files",)
@@ -143,7 +144,13 @@ class LifecycleConfig:
     churn_risk: ChurnRiskConfig
     activation: ActivationConfig
     clv: ClvConfig
+    rfm_segments: tuple[RfmSegment, ...]
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def rfm_segment(self, r: int, f: int, m: int) -> str:
+        """The segment of a score triple: the first rule that matches (the loader
+        guarantees one does)."""
+        return next(s.name for s in self.rfm_segments if s.matches(r, f, m))
 
     def dbt_vars(self, as_of: date) -> dict[str, Any]:
         """Namespaced dbt vars; the as-of date is the only clock dbt ever sees."""
@@ -162,6 +169,7 @@ class LifecycleConfig:
             "lifecycle__churn_risk": self.churn_risk.as_dbt_var(),
             "lifecycle__activation_login_window_days": self.activation.login_window_days,
             "lifecycle__activation_churn_outcome_days": self.activation.churn_outcome_days,
+            "lifecycle__rfm_segments": [s.as_var() for s in self.rfm_segments],
         }
 
 
@@ -283,6 +291,7 @@ def load_sources(path: Path | None = None) -> SourcesConfig:
 def load_lifecycle(path: Path | None = None) -> LifecycleConfig:
     # Imported here: lifecycle.analytics_config imports ConfigError from this module.
     from lifecycle.analytics_config import parse_activation, parse_churn_risk, parse_clv
+    from lifecycle.rfm_config import parse_rfm_segments
 
     path = path or REPO_ROOT / "config" / "lifecycle.yml"
     data = _read_yaml(path)
@@ -310,4 +319,5 @@ def load_lifecycle(path: Path | None = None) -> LifecycleConfig:
         churn_risk=parse_churn_risk(data, path),
         activation=parse_activation(data, path),
         clv=parse_clv(data, path),
+        rfm_segments=parse_rfm_segments(data, path),
     )

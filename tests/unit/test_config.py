@@ -179,3 +179,64 @@ def test_load_lifecycle_names_file_and_key_of_a_bad_analytics_rule(
     path = _lifecycle_file_with(tmp_path, change)
     with pytest.raises(ConfigError, match=re.escape(str(path)) + ": " + message):
         load_lifecycle(path)
+
+
+def _rfm_segments(value: Any) -> Callable[[dict[str, Any]], None]:
+    """A change replacing the rfm_segments section (None removes it)."""
+
+    def change(data: dict[str, Any]) -> None:
+        if value is None:
+            del data["rfm_segments"]
+        else:
+            data["rfm_segments"] = value
+
+    return change
+
+
+def test_dbt_vars_carry_the_rfm_segments_in_order() -> None:
+    from datetime import date
+
+    segments = load_lifecycle().dbt_vars(date(2026, 6, 30))["lifecycle__rfm_segments"]
+    assert segments[0] == {"name": "champions", "r": [4, 5], "f": [4, 5], "m": [4, 5]}
+    # A score left out of a rule matches 1-5.
+    assert segments[1] == {"name": "loyal", "r": [3, 5], "f": [3, 5], "m": [1, 5]}
+    assert segments[-1]["name"] == "lost"
+
+
+def test_rfm_segment_takes_the_first_matching_rule() -> None:
+    cfg = load_lifecycle()
+    assert cfg.rfm_segment(5, 5, 5) == "champions"
+    assert cfg.rfm_segment(5, 5, 1) == "loyal"  # champions needs m >= 4
+    assert cfg.rfm_segment(1, 5, 5) == "cant_lose_them"
+    assert cfg.rfm_segment(5, 1, 3) == "new_buyers"
+    assert cfg.rfm_segment(1, 1, 1) == "lost"
+
+
+@pytest.mark.parametrize(
+    ("segments", "message"),
+    [
+        (None, "missing key 'rfm_segments'"),
+        ([], r"rfm_segments: expected a non-empty list"),
+        (
+            [{"name": "champions", "r": [4, 5]}],
+            r"rfm_segments: no segment matches r=1, f=1, m=1",
+        ),
+        (
+            [{"name": "all", "r": [1, 5]}, {"name": "odd", "f": [4, 2]}],
+            r"rfm_segments\[1\]\.f: need 1 <= min <= max <= 5",
+        ),
+        (
+            [{"name": "all", "r": [1, 2]}, {"name": "all"}],
+            r"rfm_segments\[1\]\.name: segment 'all' is defined twice",
+        ),
+        ([{"name": "Top Buyers"}], r"rfm_segments\[0\]\.name: 'Top Buyers' is not"),
+        ([{"name": "all", "rf": [1, 5]}], r"rfm_segments\[0\]: unknown key 'rf'"),
+        ([{"name": "all", "m": [1, "5"]}], r"rfm_segments\[0\]\.m: expected \[min, max\]"),
+    ],
+)
+def test_load_lifecycle_names_file_and_rule_of_bad_rfm_segments(
+    tmp_path: Path, segments: Any, message: str
+) -> None:
+    path = _lifecycle_file_with(tmp_path, _rfm_segments(segments))
+    with pytest.raises(ConfigError, match=re.escape(str(path)) + ": " + message):
+        load_lifecycle(path)
