@@ -74,3 +74,12 @@
     {%- set lookback = lifecycle.lifecycle_days('late_data_lookback_days') | int -%}
     {{- return((as_of - modules.datetime.timedelta(days=lookback)).strftime('%Y-%m-%d')) -}}
 {%- endmacro %}
+
+{#- Pre-hook of the delivery-day incremental models: drop the deliveries this run re-reads
+    (from reprocess_from_text() on) so they are replaced, not duplicated. -#}
+{% macro delete_reprocessed_deliveries() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where delivery_date >= cast('{{ lifecycle.reprocess_from_text() }}' as date)
+    {%- endif -%}
+{%- endmacro %}

@@ -9,10 +9,7 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{% if is_incremental() %}"
-        ~ "delete from {{ this }} where delivery_date"
-        ~ " >= cast('{{ lifecycle.reprocess_from_text() }}' as date)"
-        ~ "{% endif %}",
+    pre_hook="{{ lifecycle.delete_reprocessed_deliveries() }}",
 ) }}
 with
 
