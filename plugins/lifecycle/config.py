@@ -134,6 +134,9 @@ class QualityConfig:
     max_quarantine_share: float
     quarantine_allowance_rows: int
     currencies: tuple[str, ...]
+    volume_band: tuple[float, float] = (0.1, 10.0)
+    volume_history_days: int = 14
+    volume_min_history: int = 5
 
 
 @dataclass(frozen=True)
@@ -193,6 +196,21 @@ def _days(mapping: dict[str, Any], key: str, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ConfigError(f"{where}.{key}: expected a whole number of days >= 0, got {value!r}")
     return int(value)
+
+
+def _band(mapping: dict[str, Any], key: str, where: str) -> tuple[float, float]:
+    value = _need(mapping, key, where)
+    ok = (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+        and 0 <= value[0] < 1 < value[1]
+    )
+    if not ok:
+        raise ConfigError(
+            f"{where}.{key}: expected [low, high] with 0 <= low < 1 < high, got {value!r}"
+        )
+    return float(value[0]), float(value[1])
 
 
 def _flag(mapping: dict[str, Any], key: str, where: str) -> bool:
@@ -315,6 +333,9 @@ def load_lifecycle(path: Path | None = None) -> LifecycleConfig:
                 _need(quality, "quarantine_allowance_rows", f"{path}: quality")
             ),
             currencies=tuple(_need(quality, "currencies", f"{path}: quality")),
+            volume_band=_band(quality, "volume_band", f"{path}: quality"),
+            volume_history_days=_days(quality, "volume_history_days", f"{path}: quality"),
+            volume_min_history=_days(quality, "volume_min_history", f"{path}: quality"),
         ),
         churn_risk=parse_churn_risk(data, path),
         activation=parse_activation(data, path),

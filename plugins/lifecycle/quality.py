@@ -97,8 +97,12 @@ def deliveries_frame(
 ) -> pd.DataFrame:
     """One row per source table: the extract's counts for the as-of day's delivery, and how
     many quarantined rows it may have: the configured share of what was read, but never
-    fewer than the allowance (one bad row in a delivery of ten is not a broken source)."""
+    fewer than the allowance (one bad row in a delivery of ten is not a broken source).
+    `volume_ratio` compares the rows read with the median of the table's deliveries in the
+    previous `volume_history_days` days (None until there are `volume_min_history`)."""
     import math
+    import statistics
+    from datetime import timedelta
 
     import pandas as pd
 
@@ -113,9 +117,16 @@ def deliveries_frame(
         limit = max(
             math.ceil(cfg.max_quarantine_share * report.read), cfg.quarantine_allowance_rows
         )
+        earlier = [
+            r.read
+            for back in range(1, cfg.volume_history_days + 1)
+            if (r := read_report(home, table, as_of - timedelta(days=back))) is not None
+        ]
+        usual = statistics.median(earlier) if len(earlier) >= cfg.volume_min_history else None
         rows.append(
             {**asdict(report), "table_key": table.key, "quarantine_share": share,
-             "quarantine_limit": limit}
+             "quarantine_limit": limit, "usual_read": usual,
+             "volume_ratio": report.read / usual if usual else None}
         )  # fmt: skip
     return pd.DataFrame(rows)
 

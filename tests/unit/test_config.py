@@ -73,6 +73,11 @@ def _lifecycle_with(tmp_path: Path, old: str, new: str) -> Path:
             "app_events: [Login Event]",
             r"lifecycle\.activity\.app_events: expected a list of event names",
         ),
+        (
+            "volume_band: [0.1, 10]",
+            "volume_band: [2, 10]",
+            r"quality\.volume_band: expected \[low, high\]",
+        ),
         ("orders: true", "orders: false\n    app_events_x: []", None),
     ],
 )

@@ -121,3 +121,54 @@ def test_gate_report_summary_names_failed_error_checks_only() -> None:
 def test_gate_report_passes_with_only_warnings() -> None:
     report = GateReport((CheckResult("s", "c", "warn", "x", False),))
     assert report.passed and len(report.warnings) == 1
+
+
+def test_volume_suite_flags_a_day_far_outside_the_usual_band() -> None:
+    frame = pd.DataFrame(
+        {"table_key": ["orders.orders", "app.events", "crm.contacts", "support.tickets"],
+         "volume_ratio": [1.3, 10.5, 0.05, None]}
+    )  # fmt: skip
+    suite = _suite("raw__volume")
+    results = validate_frame(suite, frame)
+    assert suite.name.endswith("__warning")
+    assert [(r.check, r.severity, r.passed) for r in results] == [
+        ("expect_column_values_to_be_between(volume_ratio)", "warn", False)
+    ]
+    assert "2" in results[0].observed  # two deliveries out of the band
+
+
+def test_volume_suite_passes_usual_days_and_tables_without_history() -> None:
+    frame = pd.DataFrame(
+        {"table_key": ["orders.orders", "app.events"], "volume_ratio": [0.4, None]}
+    )
+    assert _failed(validate_frame(_suite("raw__volume"), frame)) == []
+
+
+def test_deliveries_frame_compares_a_day_with_the_median_of_earlier_days(
+    tmp_path: Path,
+) -> None:
+    from datetime import timedelta
+
+    from lifecycle.config import load_sources
+    from lifecycle.extract import partition_dir
+    from lifecycle.paths import Home
+    from lifecycle.quality import deliveries_frame
+
+    home, sources, day = Home(tmp_path), load_sources(), date(2026, 6, 30)
+    orders, events = sources.tables[3], sources.tables[8]
+    history = {orders: [100, 90, 110, 100, 95, 105], events: [50, 60]}  # events: too little
+    today = {orders: 1200, events: 55}
+    for table in (orders, events):
+        for back, read in enumerate([today[table], *history[table]]):
+            folder = partition_dir(home, table, day - timedelta(days=back))
+            folder.mkdir(parents=True)
+            report = {"table": table.key, "delivery_date": str(day - timedelta(days=back)),
+                      "file": "f", "sha256": "x", "read": read, "loaded": read,
+                      "quarantined": 0, "duplicates": 0}  # fmt: skip
+            (folder / "_extract.json").write_text(json.dumps(report))
+
+    frame = deliveries_frame(home, sources, day, CFG).set_index("table_key")
+
+    assert frame.loc[orders.key, "usual_read"] == 100
+    assert frame.loc[orders.key, "volume_ratio"] == 12.0
+    assert pd.isna(frame.loc[events.key, "volume_ratio"])

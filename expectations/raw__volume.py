@@ -1,0 +1,28 @@
+"""Every table's delivery for the as-of day against its recent history: a day with far fewer
+or far more rows than usual (config/lifecycle.yml `quality.volume_band`) is flagged.
+
+A warning, not a stop: a holiday or a campaign moves volume for real, so the run publishes
+and the data team sees the flag in its quality results.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import great_expectations as gx
+import great_expectations.expectations as gxe
+
+if TYPE_CHECKING:
+    from lifecycle.config import QualityConfig
+
+TARGET = "deliveries"
+
+
+def build_suite(cfg: QualityConfig) -> gx.ExpectationSuite:
+    low, high = cfg.volume_band
+    return gx.ExpectationSuite(
+        name="raw__volume__warning",
+        expectations=[
+            gxe.ExpectColumnValuesToBeBetween(column="volume_ratio", min_value=low, max_value=high),
+        ],
+    )
