@@ -49,14 +49,15 @@ segments as (
     from activity_days
 ),
 
-{# A return after the churn threshold starts a reactivation. #}
+{# A return after at least one churned day starts a reactivation (churned begins
+   churned_after days after the last activity, so a return on that very day is not one). #}
 returns_marked as (
     select
         *,
         case
             when previous_activity_date is not null
                 and {{ dbt.datediff('previous_activity_date', 'segment_start', 'day') }}
-                >= {{ churned_after }}
+                > {{ churned_after }}
                 then segment_start
         end as return_date
     from segments
