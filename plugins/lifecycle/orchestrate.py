@@ -230,15 +230,20 @@ def backfill(start: date, end: date, home: Home, timeout_s: float = 3600.0) -> t
         services = [
             subprocess.Popen([_airflow(), "api-server", "--port", str(port)], env=env, stdout=log,
                              stderr=subprocess.STDOUT),
-            subprocess.Popen([_airflow(), "scheduler"], env=env, stdout=log,
-                             stderr=subprocess.STDOUT),
         ]  # fmt: skip
         stop = threading.Event()
         follower = threading.Thread(target=_follow, args=(progress_path, stop), daemon=True)
         follower.start()
         states: dict[str, str] = {}
         try:
+            # Tasks report to the api-server from their first second: the scheduler starts
+            # only once it answers (on a busy machine it can take tens of seconds).
             _wait_healthy(port, services[0])
+            services.append(
+                subprocess.Popen(
+                    [_airflow(), "scheduler"], env=env, stdout=log, stderr=subprocess.STDOUT
+                )  # fmt: skip
+            )
             deadline = time.monotonic() + timeout_s
             while time.monotonic() < deadline:
                 states, completed = _backfill_states(home, start, end)
