@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 COLUMN_TYPES = ("string", "integer", "decimal", "timestamp", "boolean", "json")
 SOURCE_KINDS = ("files",)
 FILE_FORMATS = ("csv", "jsonl")
+RFM_SCORES = (1, 2, 3, 4, 5)
+SEGMENT_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
 class ConfigError(ValueError):
@@ -129,6 +131,22 @@ class LifecycleRules:
 
 
 @dataclass(frozen=True)
+class RfmSegment:
+    """One named RFM segment: inclusive score ranges (1-5) for recency, frequency, monetary."""
+
+    name: str
+    r: tuple[int, int]
+    f: tuple[int, int]
+    m: tuple[int, int]
+
+    def matches(self, r: int, f: int, m: int) -> bool:
+        return all(lo <= score <= hi for (lo, hi), score in ((self.r, r), (self.f, f), (self.m, m)))
+
+    def as_var(self) -> dict[str, Any]:
+        return {"name": self.name, "r": list(self.r), "f": list(self.f), "m": list(self.m)}
+
+
+@dataclass(frozen=True)
 class QualityConfig:
     max_quarantine_share: float
     quarantine_allowance_rows: int
@@ -143,7 +161,13 @@ class LifecycleConfig:
     churn_risk: ChurnRiskConfig
     activation: ActivationConfig
     clv: ClvConfig
+    rfm_segments: tuple[RfmSegment, ...]
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def rfm_segment(self, r: int, f: int, m: int) -> str:
+        """The segment of a score triple: the first rule that matches (the loader
+        guarantees one does)."""
+        return next(s.name for s in self.rfm_segments if s.matches(r, f, m))
 
     def dbt_vars(self, as_of: date) -> dict[str, Any]:
         """Namespaced dbt vars; the as-of date is the only clock dbt ever sees."""
@@ -162,6 +186,7 @@ class LifecycleConfig:
             "lifecycle__churn_risk": self.churn_risk.as_dbt_var(),
             "lifecycle__activation_login_window_days": self.activation.login_window_days,
             "lifecycle__activation_churn_outcome_days": self.activation.churn_outcome_days,
+            "lifecycle__rfm_segments": [s.as_var() for s in self.rfm_segments],
         }
 
 
@@ -237,6 +262,57 @@ def _column(field_name: str, spec: dict[str, Any], where: str) -> ColumnSpec:
     )
 
 
+def _score_range(value: Any, where: str) -> tuple[int, int]:
+    if value is None:
+        return (RFM_SCORES[0], RFM_SCORES[-1])
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    ):
+        raise ConfigError(f"{where}: expected [min, max], two whole scores, got {value!r}")
+    low, high = value
+    if not (RFM_SCORES[0] <= low <= high <= RFM_SCORES[-1]):
+        raise ConfigError(f"{where}: need 1 <= min <= max <= 5, got {value!r}")
+    return (low, high)
+
+
+def _rfm_segments(value: Any, where: str) -> tuple[RfmSegment, ...]:
+    """The ordered segment rules; every (r, f, m) in 1..5 must match one of them."""
+    if not isinstance(value, list) or not value:
+        raise ConfigError(f"{where}: expected a non-empty list of segments")
+    segments: list[RfmSegment] = []
+    for index, item in enumerate(value):
+        at = f"{where}[{index}]"
+        if not isinstance(item, dict):
+            raise ConfigError(f"{at}: expected a mapping with name, r, f, m")
+        unknown = sorted(set(item) - {"name", "r", "f", "m"})
+        if unknown:
+            raise ConfigError(f"{at}: unknown key(s) {unknown} (allowed: name, r, f, m)")
+        name = _need(item, "name", at)
+        if not isinstance(name, str) or not SEGMENT_NAME.fullmatch(name):
+            raise ConfigError(f"{at}.name: {name!r} is not a lower-case snake_case name")
+        if name in {s.name for s in segments}:
+            raise ConfigError(f"{at}.name: segment {name!r} is defined twice")
+        segments.append(
+            RfmSegment(
+                name=name,
+                r=_score_range(item.get("r"), f"{at}.r"),
+                f=_score_range(item.get("f"), f"{at}.f"),
+                m=_score_range(item.get("m"), f"{at}.m"),
+            )
+        )
+    for r in RFM_SCORES:
+        for f in RFM_SCORES:
+            for m in RFM_SCORES:
+                if not any(s.matches(r, f, m) for s in segments):
+                    raise ConfigError(
+                        f"{where}: no segment matches r={r}, f={f}, m={m};"
+                        " the rules must cover every score combination (add a catch-all last)"
+                    )
+    return tuple(segments)
+
+
 def sources_path() -> Path:
     return Path(os.environ.get("LIFECYCLE_SOURCES_CONFIG", REPO_ROOT / "config" / "sources.yml"))
 
@@ -310,4 +386,5 @@ def load_lifecycle(path: Path | None = None) -> LifecycleConfig:
         churn_risk=parse_churn_risk(data, path),
         activation=parse_activation(data, path),
         clv=parse_clv(data, path),
+        rfm_segments=_rfm_segments(_need(data, "rfm_segments", str(path)), f"{path}: rfm_segments"),
     )

@@ -179,3 +179,63 @@ def test_load_lifecycle_names_file_and_key_of_a_bad_analytics_rule(
     path = _lifecycle_file_with(tmp_path, change)
     with pytest.raises(ConfigError, match=re.escape(str(path)) + ": " + message):
         load_lifecycle(path)
+
+
+def _lifecycle_with_keys(tmp_path: Path, **changes: Any) -> Path:
+    """A copy of config/lifecycle.yml with top-level keys replaced (None removes one)."""
+    data = yaml.safe_load((REPO_ROOT / "config" / "lifecycle.yml").read_text())
+    for key, value in changes.items():
+        if value is None:
+            del data[key]
+        else:
+            data[key] = value
+    path = tmp_path / "lifecycle.yml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_dbt_vars_carry_the_rfm_segments_in_order() -> None:
+    from datetime import date
+
+    segments = load_lifecycle().dbt_vars(date(2026, 6, 30))["lifecycle__rfm_segments"]
+    assert segments[0] == {"name": "champions", "r": [4, 5], "f": [4, 5], "m": [4, 5]}
+    # A score left out of a rule matches 1-5.
+    assert segments[1] == {"name": "loyal", "r": [3, 5], "f": [3, 5], "m": [1, 5]}
+    assert segments[-1]["name"] == "lost"
+
+
+def test_rfm_segment_takes_the_first_matching_rule() -> None:
+    cfg = load_lifecycle()
+    assert cfg.rfm_segment(5, 5, 5) == "champions"
+    assert cfg.rfm_segment(5, 5, 1) == "loyal"  # champions needs m >= 4
+    assert cfg.rfm_segment(1, 5, 5) == "cant_lose_them"
+    assert cfg.rfm_segment(5, 1, 3) == "new_buyers"
+    assert cfg.rfm_segment(1, 1, 1) == "lost"
+
+
+def test_load_lifecycle_rejects_rfm_rules_that_leave_a_combination_unsegmented(
+    tmp_path: Path,
+) -> None:
+    path = _lifecycle_with_keys(tmp_path, rfm_segments=[{"name": "champions", "r": [4, 5]}])
+    with pytest.raises(ConfigError, match=r"rfm_segments: no segment matches r=1, f=1, m=1"):
+        load_lifecycle(path)
+
+
+def test_load_lifecycle_names_the_file_and_rule_of_a_bad_rfm_range(tmp_path: Path) -> None:
+    segments = [{"name": "all", "r": [1, 5]}, {"name": "odd", "f": [4, 2]}]
+    path = _lifecycle_with_keys(tmp_path, rfm_segments=segments)
+    with pytest.raises(ConfigError, match=r"lifecycle\.yml: rfm_segments\[1\]\.f: need 1 <= min"):
+        load_lifecycle(path)
+
+
+def test_load_lifecycle_rejects_a_duplicate_rfm_segment_name(tmp_path: Path) -> None:
+    segments = [{"name": "all", "r": [1, 2]}, {"name": "all"}]
+    path = _lifecycle_with_keys(tmp_path, rfm_segments=segments)
+    with pytest.raises(ConfigError, match=r"rfm_segments\[1\]\.name: segment 'all' is defined"):
+        load_lifecycle(path)
+
+
+def test_load_lifecycle_requires_the_rfm_segments_section(tmp_path: Path) -> None:
+    path = _lifecycle_with_keys(tmp_path, rfm_segments=None)
+    with pytest.raises(ConfigError, match=r"lifecycle\.yml: missing key 'rfm_segments'"):
+        load_lifecycle(path)
