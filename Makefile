@@ -8,7 +8,12 @@ export LIFECYCLE_HOME ?= $(CURDIR)/.lifecycle
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 SCALE ?= 100000
 
-.PHONY: setup demo test lint bench clean
+# The report's browser test renders the HTML in Debian's headless chromium.
+CHROMIUM := /usr/bin/chromium
+CHROMIUM_STAMP := $(VENV)/.chromium
+CHROMIUM_LOG := $(VENV)/chromium-install.log
+
+.PHONY: setup chromium demo test lint bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@echo "==> setting up $(VENV) from requirements.lock (one time, about a minute)"
@@ -21,10 +26,35 @@ $(STAMP): requirements.lock pyproject.toml
 
 setup: $(STAMP)
 
+# Installed only when missing (the test machine's one system package; needs root).
+$(CHROMIUM):
+	@if [ "$$(id -u)" != 0 ]; then \
+		echo "error: $(CHROMIUM) is missing; the report test needs Debian's chromium and" \
+			"installing it needs root: run 'sudo apt-get install -y --no-install-recommends" \
+			"chromium' (or 'make test' as root)" >&2; exit 1; fi
+	@command -v apt-get > /dev/null || { echo "error: $(CHROMIUM) is missing and there is" \
+		"no apt-get here: install a chromium at $(CHROMIUM) yourself" >&2; exit 1; }
+	@mkdir -p $(VENV)
+	@echo "==> installing Debian's chromium for the report test (one time, log: $(CHROMIUM_LOG))"
+	@{ apt-get -q -o DPkg::Lock::Timeout=600 update \
+		&& DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=600 \
+			install --no-install-recommends chromium; } > $(CHROMIUM_LOG) 2>&1 \
+		|| { tail -n 20 $(CHROMIUM_LOG); echo "error: installing chromium failed;" \
+			"full log: $(CHROMIUM_LOG)" >&2; exit 1; }
+
+# Re-checked when the binary changes: it must start headless, not just exist.
+$(CHROMIUM_STAMP): $(CHROMIUM)
+	@mkdir -p $(VENV)
+	@$(CHROMIUM) --headless --no-sandbox --version > $(CHROMIUM_LOG).version 2>&1 \
+		|| { cat $(CHROMIUM_LOG).version; echo "error: $(CHROMIUM) does not start" >&2; exit 1; }
+	@touch $@
+
+chromium: $(CHROMIUM_STAMP)
+
 demo: setup
 	@$(BIN)/lifecycle demo
 
-test: setup
+test: setup $(CHROMIUM_STAMP)
 	@$(BIN)/python -m pytest
 
 lint: setup

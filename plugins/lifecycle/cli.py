@@ -55,6 +55,8 @@ def _print_published(home: Home) -> None:
         " read-only.\n"
         "Status of the last publication: .venv/bin/lifecycle status [--json]"
     )
+    if home.report_file.exists():
+        print(f"Report for readers (opens in a browser, no server): {home.report_file.as_uri()}")
 
 
 def _outcome(what: str, ok: bool, took: float, log_path: Path) -> int:
@@ -122,6 +124,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     for name, rows in info["tables"].items():
         print(f"  {name:<60} {rows:>9,} rows")
     print("quarantined rows: " + ", ".join(f"{k} {v}" for k, v in info["quarantine"].items() if v))
+    if info.get("report"):
+        print(f"report: {info['report']}")
     return 0
 
 

@@ -77,3 +77,12 @@ class Home:
     def serving_history(self, as_of: date) -> Path:
         """Where the publication of one as-of day is kept."""
         return self.serving / "history" / as_of.isoformat()
+
+    @property
+    def report_file(self) -> Path:
+        """The current publication's HTML report (opens from disk, no server)."""
+        return self.serving / "report" / "index.html"
+
+    def report_history(self, as_of: date) -> Path:
+        """The HTML report of one as-of day's publication, beside its snapshots."""
+        return self.serving_history(as_of) / "report.html"

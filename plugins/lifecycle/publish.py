@@ -6,7 +6,9 @@ name and renamed over it, so a reader sees the old file or the new one, never a 
 file or a lock held by the writer. Every day's publication is also kept under
 `serving/history/<as-of>/`, so backfilled days have their own published state. Every
 publication is logged, one row per table, in `audit.publish_log` (warehouse) and in the data
-team's snapshot.
+team's snapshot. Each publication also gets its HTML report (lifecycle.report), written and
+swapped in with the snapshots: `serving/history/<as-of>/report.html`, and
+`serving/report/index.html` for the current one.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING
 from lifecycle import progress
 from lifecycle.io import append_rows, connect, table_checksum, warehouse_tables
 from lifecycle.paths import ROLES
+from lifecycle.report import render_report
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -120,20 +123,26 @@ def publish(home: Home, run_id: str, as_of: date, gate: str) -> list[PublishedTa
                 for t in tables
             ]  # fmt: skip
 
+        report_tmp = day_dir / f".report.html.{os.getpid()}.tmp"
         try:
             for role in ROLES:
                 done.extend(_snapshot(wh, role, tmp[role], log_rows(done)))
+            # The report is written like the snapshots: if it fails, nothing is published.
+            render_report(home, as_of, run_id, gate=gate, con=wh, path=report_tmp)
             for role in ROLES:
                 os.replace(tmp[role], day_dir / f"{role}.duckdb")
+            os.replace(report_tmp, home.report_history(as_of))
         finally:
-            for path in tmp.values():
+            for path in (*tmp.values(), report_tmp):
                 path.unlink(missing_ok=True)
         if is_current:
-            _make_current(home, day_dir)
+            _make_current(home, as_of)
             wh.execute(f"update {PUBLISH_LOG} set is_current = false where is_current")
         append_rows(wh, PUBLISH_LOG, PUBLISH_LOG_DDL, log_rows(done))
     for t in done:
         progress.emit("publish", f"{t.role:<17} {t.table:<48} {t.row_count:>9,} rows")
+    report = home.report_file if is_current else home.report_history(as_of)
+    progress.emit("publish", f"report (open in a browser, no server): {report}")
     if not is_current:
         progress.emit(
             "publish",
@@ -142,12 +151,17 @@ def publish(home: Home, run_id: str, as_of: date, gate: str) -> list[PublishedTa
     return done
 
 
-def _make_current(home: Home, day_dir: Path) -> None:
-    """Copy a day's snapshots beside the current files, then rename each over its file."""
-    for role in ROLES:
-        tmp = home.serving / f".{role}.duckdb.{os.getpid()}.tmp"
+def _make_current(home: Home, as_of: date) -> None:
+    """Copy a day's snapshots and report beside the current files, then rename each over
+    its file."""
+    day_dir = home.serving_history(as_of)
+    home.report_file.parent.mkdir(parents=True, exist_ok=True)
+    pairs = [(day_dir / f"{role}.duckdb", home.serving_file(role)) for role in ROLES]
+    pairs.append((home.report_history(as_of), home.report_file))
+    for source, current in pairs:
+        tmp = current.with_name(f".{current.name}.{os.getpid()}.tmp")
         try:
-            shutil.copyfile(day_dir / f"{role}.duckdb", tmp)
-            os.replace(tmp, home.serving_file(role))
+            shutil.copyfile(source, tmp)
+            os.replace(tmp, current)
         finally:
             tmp.unlink(missing_ok=True)

@@ -114,6 +114,7 @@ def status(home: Home, sources: SourcesConfig) -> dict[str, Any]:
         "gate": gate,
         "tables": {f"{role}.{name}": rows for role, name, rows in published_tables(home)},
         "serving": str(home.serving),
+        "report": str(home.report_file) if home.report_file.exists() else None,
         "quarantine": quarantine,
         "freshness": freshness,
     }
