@@ -73,7 +73,8 @@ final as (
         first_delivery_date,
         latest_delivery_date,
         cast(
-            {{ dbt.datediff('latest_delivery_date', lifecycle.as_of_date(), 'day') }}
+            {{ dbt.datediff(
+                'latest_delivery_date', lifecycle.as_of_date(), 'day') }}
             as integer
         ) as days_behind,
         cast(deliveries as bigint) as deliveries,

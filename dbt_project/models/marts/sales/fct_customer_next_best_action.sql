@@ -1,8 +1,10 @@
 {#- One row per customer: value decile, churn risk and the next best action
     for sales, by the rule of config/lifecycle.yml `next_best_action` (first
     rule that applies wins; doc next_best_action). -#}
-{%- set high_value_deciles = var('lifecycle__next_best_action_high_value_deciles') | int -%}
-{%- set upsell_min_p_alive = var('lifecycle__next_best_action_upsell_min_p_alive') | float -%}
+{%- set high_value_deciles =
+    var('lifecycle__next_best_action_high_value_deciles') | int -%}
+{%- set upsell_min_p_alive =
+    var('lifecycle__next_best_action_upsell_min_p_alive') | float -%}
 with
 
 customers as (

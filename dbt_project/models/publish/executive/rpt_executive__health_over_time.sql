@@ -1,7 +1,9 @@
 {#- Per month and per ISO week up to the as-of date: the base by lifecycle
     stage at the period's end, new, reactivated and churned customers, the net
     movement and churn rate (fct_churn_by_period), and revenue. -#}
-{%- set stages = ['prospect', 'new', 'active', 'reactivated', 'at_risk', 'churned'] -%}
+{%- set stages = [
+    'prospect', 'new', 'active', 'reactivated', 'at_risk', 'churned',
+] -%}
 with
 
 periods as (

@@ -27,7 +27,8 @@ per_channel as (
         sum(case when customers.order_count > 0 then 1 else 0 end) as buyers,
         sum(
             case
-                when customers.lifecycle_stage in ('new', 'active', 'reactivated')
+                when customers.lifecycle_stage
+                    in ('new', 'active', 'reactivated')
                     then 1 else 0
             end
         ) as engaged_customers,
@@ -69,7 +70,8 @@ final as (
         cast(
             case
                 when per_channel.buyers > 0
-                    then 1.0 * per_channel.churned_customers / per_channel.buyers
+                    then 1.0 * per_channel.churned_customers
+                    / per_channel.buyers
             end as decimal(7, 4)
         ) as churned_share_of_buyers,
         cast(per_channel.historical_clv_usd as decimal(18, 2))
@@ -103,7 +105,8 @@ final as (
         {{ lifecycle.as_of_date() }} as as_of_date
     from per_channel
     left join channel_retention
-        on per_channel.acquisition_channel = channel_retention.acquisition_channel
+        on per_channel.acquisition_channel
+        = channel_retention.acquisition_channel
 )
 
 select * from final

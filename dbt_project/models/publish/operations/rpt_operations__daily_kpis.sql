@@ -1,7 +1,9 @@
 {#- Every day from the first stage transition to the as-of date: customers by
     stage at the end of the day, who became new, reactivated and churned
     (fct_churn_by_period), retention, orders and revenue, and repurchases. -#}
-{%- set stages = ['prospect', 'new', 'active', 'reactivated', 'at_risk', 'churned'] -%}
+{%- set stages = [
+    'prospect', 'new', 'active', 'reactivated', 'at_risk', 'churned',
+] -%}
 with
 
 periods as (
