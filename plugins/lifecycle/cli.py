@@ -49,7 +49,7 @@ def _print_published(home: Home) -> None:
         "\nOpen them read-only; a new publication replaces a file atomically and open\n"
         "connections keep reading the snapshot they opened:\n"
         f"  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{example}',"
-        " read_only=True).sql('from rpt_marketing__audience limit 5'))\"\n"
+        " read_only=True).sql('from rpt_marketing__segments limit 5'))\"\n"
         f"  duckdb -readonly {example}    (DuckDB CLI)\n"
         "  BI tools (Superset, Metabase, DBeaver, ...): a DuckDB connection to the file,"
         " read-only.\n"

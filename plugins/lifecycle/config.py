@@ -20,6 +20,7 @@ from lifecycle.paths import REPO_ROOT
 if TYPE_CHECKING:
     from datetime import date
 
+    from lifecycle.action_config import NextBestActionConfig
     from lifecycle.analytics_config import ActivationConfig, ChurnRiskConfig, ClvConfig
     from lifecycle.rfm_config import RfmSegment
 
@@ -148,6 +149,7 @@ class LifecycleConfig:
     activation: ActivationConfig
     clv: ClvConfig
     rfm_segments: tuple[RfmSegment, ...]
+    next_best_action: NextBestActionConfig
     extra: dict[str, Any] = field(default_factory=dict)
 
     def rfm_segment(self, r: int, f: int, m: int) -> str:
@@ -173,6 +175,12 @@ class LifecycleConfig:
             "lifecycle__activation_login_window_days": self.activation.login_window_days,
             "lifecycle__activation_churn_outcome_days": self.activation.churn_outcome_days,
             "lifecycle__rfm_segments": [s.as_var() for s in self.rfm_segments],
+            "lifecycle__next_best_action_high_value_deciles": (
+                self.next_best_action.high_value_deciles
+            ),
+            "lifecycle__next_best_action_upsell_min_p_alive": (
+                self.next_best_action.upsell_min_p_alive
+            ),
         }
 
 
@@ -307,7 +315,8 @@ def load_sources(path: Path | None = None) -> SourcesConfig:
 
 
 def load_lifecycle(path: Path | None = None) -> LifecycleConfig:
-    # Imported here: lifecycle.analytics_config imports ConfigError from this module.
+    # Imported here: these modules import ConfigError from this module.
+    from lifecycle.action_config import parse_next_best_action
     from lifecycle.analytics_config import parse_activation, parse_churn_risk, parse_clv
     from lifecycle.rfm_config import parse_rfm_segments
 
@@ -341,4 +350,5 @@ def load_lifecycle(path: Path | None = None) -> LifecycleConfig:
         activation=parse_activation(data, path),
         clv=parse_clv(data, path),
         rfm_segments=parse_rfm_segments(data, path),
+        next_best_action=parse_next_best_action(data, path),
     )

@@ -245,3 +245,44 @@ def test_load_lifecycle_names_file_and_rule_of_bad_rfm_segments(
     path = _lifecycle_file_with(tmp_path, _rfm_segments(segments))
     with pytest.raises(ConfigError, match=re.escape(str(path)) + ": " + message):
         load_lifecycle(path)
+
+
+def test_dbt_vars_carry_the_next_best_action_thresholds() -> None:
+    from datetime import date
+
+    variables = load_lifecycle().dbt_vars(date(2026, 6, 30))
+    assert variables["lifecycle__next_best_action_high_value_deciles"] == 3
+    assert variables["lifecycle__next_best_action_upsell_min_p_alive"] == 0.7
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            _set("next_best_action", "high_value_deciles", value=11),
+            r"next_best_action\.high_value_deciles: expected a whole number in 1\.\.10, got 11",
+        ),
+        (
+            _set("next_best_action", "high_value_deciles", value=True),
+            r"next_best_action\.high_value_deciles: expected a whole number in 1\.\.10, got True",
+        ),
+        (
+            _set("next_best_action", "upsell_min_p_alive", value=70),
+            r"next_best_action\.upsell_min_p_alive: expected a probability in \[0, 1\], got 70",
+        ),
+        (
+            _set("next_best_action", "upsell_min_palive", value=0.5),
+            r"next_best_action: unknown key 'upsell_min_palive'",
+        ),
+        (
+            _drop("next_best_action", "upsell_min_p_alive"),
+            r"next_best_action: missing key 'upsell_min_p_alive'",
+        ),
+    ],
+)
+def test_load_lifecycle_names_file_and_key_of_a_bad_next_best_action_rule(
+    tmp_path: Path, change: Callable[[dict[str, Any]], None], message: str
+) -> None:
+    path = _lifecycle_file_with(tmp_path, change)
+    with pytest.raises(ConfigError, match=re.escape(str(path)) + ": " + message):
+        load_lifecycle(path)

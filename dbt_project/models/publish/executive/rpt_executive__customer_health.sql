@@ -1,5 +1,5 @@
-{#- One row for the as-of date (a snapshot): size, stage mix and value of the
-    customer base. -#}
+{#- One row for the as-of date (a snapshot): size, stage mix, revenue and
+    value (historical and predicted CLV) of the customer base. -#}
 with
 
 customers as (
@@ -10,6 +10,42 @@ orders as (
     select * from {{ ref('fct_orders') }}
     where placed_date <= {{ lifecycle.as_of_date() }}
         and is_revenue
+),
+
+customer_value as (
+    select * from {{ ref('fct_customer_value') }}
+),
+
+monthly_churn as (
+    select * from {{ ref('fct_churn_by_period') }}
+    where period_grain = 'month'
+        and is_complete
+),
+
+last_month_churn as (
+    select
+        max(period_start) as period_start
+    from monthly_churn
+),
+
+last_month as (
+    select
+        monthly_churn.period_start,
+        monthly_churn.churn_rate
+    from monthly_churn
+    inner join last_month_churn
+        on monthly_churn.period_start = last_month_churn.period_start
+),
+
+value_totals as (
+    select
+        sum(historical_clv_usd) as historical_clv_usd,
+        sum(predicted_clv_usd) as predicted_clv_usd,
+        sum(total_clv_usd) as total_clv_usd,
+        sum(case when predicted_clv_usd is not null then 1 else 0 end)
+            as predicted_customers,
+        max(clv_horizon_months) as clv_horizon_months
+    from customer_value
 ),
 
 recent_revenue as (
@@ -30,6 +66,8 @@ base as (
             as new_customers,
         sum(case when lifecycle_stage = 'active' then 1 else 0 end)
             as active_customers,
+        sum(case when lifecycle_stage = 'reactivated' then 1 else 0 end)
+            as reactivated_customers,
         sum(case when lifecycle_stage = 'at_risk' then 1 else 0 end)
             as at_risk_customers,
         sum(case when lifecycle_stage = 'churned' then 1 else 0 end)
@@ -51,12 +89,16 @@ final as (
         cast(base.prospects as bigint) as prospects,
         cast(base.new_customers as bigint) as new_customers,
         cast(base.active_customers as bigint) as active_customers,
+        cast(base.reactivated_customers as bigint) as reactivated_customers,
         cast(base.at_risk_customers as bigint) as at_risk_customers,
         cast(base.churned_customers as bigint) as churned_customers,
         cast(
             case
                 when base.customers > base.prospects
-                    then 1.0 * (base.new_customers + base.active_customers)
+                    then 1.0 * (
+                        base.new_customers + base.active_customers
+                        + base.reactivated_customers
+                    )
                     / (base.customers - base.prospects)
             end as decimal(7, 4)
         ) as engaged_share,
@@ -70,10 +112,29 @@ final as (
                     then base.net_revenue_to_date_usd
                     / revenue_orders.revenue_orders
             end as decimal(18, 2)
-        ) as average_order_value_usd
+        ) as average_order_value_usd,
+        cast(value_totals.historical_clv_usd as decimal(18, 2))
+            as historical_clv_usd,
+        cast(value_totals.predicted_clv_usd as decimal(18, 2))
+            as predicted_clv_usd,
+        cast(value_totals.total_clv_usd as decimal(18, 2)) as total_clv_usd,
+        cast(
+            case
+                when value_totals.predicted_customers > 0
+                    then value_totals.predicted_clv_usd
+                    / value_totals.predicted_customers
+            end as decimal(18, 2)
+        ) as predicted_clv_per_buyer_usd,
+        cast(value_totals.clv_horizon_months as integer) as clv_horizon_months,
+        last_month.period_start as last_complete_month,
+        cast(last_month.churn_rate as decimal(9, 6))
+            as churn_rate_last_complete_month
     from base
     cross join recent_revenue
     cross join revenue_orders
+    cross join value_totals
+    left join last_month
+        on 1 = 1
 )
 
 select * from final

@@ -1,26 +1,55 @@
-{#- Segment sizes and value: lifecycle stage x acquisition channel, so marketing
-    sees whom to win back and which channel brings customers that stay. -#}
+{#- Customers per lifecycle stage x RFM segment: size, how many may be
+    emailed, and their RFM and value profile. -#}
 with
 
-audience as (
-    select * from {{ ref('rpt_marketing__audience') }}
+customers as (
+    select * from {{ ref('dim_customers') }}
+),
+
+rfm as (
+    select * from {{ ref('fct_customer_rfm') }}
+),
+
+customer_value as (
+    select * from {{ ref('fct_customer_value') }}
+),
+
+joined as (
+    select
+        customers.customer_id,
+        customers.lifecycle_stage,
+        coalesce(rfm.rfm_segment, 'no_purchase') as rfm_segment,
+        customers.has_email_consent and customers.email is not null
+            as is_contactable,
+        rfm.recency_days,
+        rfm.frequency,
+        rfm.monetary_usd,
+        customer_value.historical_clv_usd,
+        customer_value.predicted_clv_usd,
+        customer_value.p_alive
+    from customers
+    left join rfm
+        on customers.customer_id = rfm.customer_id
+    left join customer_value
+        on customers.customer_id = customer_value.customer_id
 ),
 
 final as (
     select
         lifecycle_stage,
-        acquisition_channel,
+        rfm_segment,
         cast(count(*) as bigint) as customers,
         cast(sum(case when is_contactable then 1 else 0 end) as bigint)
             as contactable_customers,
-        cast(sum(case when order_count > 0 then 1 else 0 end) as bigint)
-            as buyers,
-        cast(sum(net_revenue_usd) as decimal(18, 2)) as net_revenue_usd,
-        cast(avg(net_revenue_usd) as decimal(18, 2))
-            as avg_net_revenue_usd,
+        cast(avg(recency_days) as decimal(10, 1)) as avg_recency_days,
+        cast(avg(frequency) as decimal(10, 2)) as avg_frequency,
+        cast(avg(monetary_usd) as decimal(18, 2)) as avg_monetary_usd,
+        cast(sum(historical_clv_usd) as decimal(18, 2)) as historical_clv_usd,
+        cast(sum(predicted_clv_usd) as decimal(18, 2)) as predicted_clv_usd,
+        cast(avg(p_alive) as decimal(7, 4)) as avg_p_alive,
         {{ lifecycle.as_of_date() }} as as_of_date
-    from audience
-    group by lifecycle_stage, acquisition_channel
+    from joined
+    group by lifecycle_stage, rfm_segment
 )
 
 select * from final

@@ -1,14 +1,18 @@
-{#- Every day from the first day with any order or app event up to the as-of
-    date, days without activity included: orders, revenue, and new, active and
-    buying customers. -#}
+{#- Every day from the first stage transition to the as-of date: customers by
+    stage at the end of the day, who became new, reactivated and churned
+    (fct_churn_by_period), retention, orders and revenue, and repurchases. -#}
+{%- set stages = [
+    'prospect', 'new', 'active', 'reactivated', 'at_risk', 'churned',
+] -%}
 with
 
-days as (
-    {{ dbt.date_spine(
-        'day',
-        "cast('2015-01-01' as date)",
-        dbt.dateadd('day', 1, lifecycle.as_of_date())
-    ) }}
+periods as (
+    select * from {{ ref('fct_churn_by_period') }}
+    where period_grain = 'day'
+),
+
+spans as (
+    select * from {{ ref('fct_customer_stage_spans') }}
 ),
 
 orders as (
@@ -16,114 +20,81 @@ orders as (
     where placed_date <= {{ lifecycle.as_of_date() }}
 ),
 
-events as (
-    select * from {{ ref('stg_app__events') }}
-    where event_date <= {{ lifecycle.as_of_date() }}
+order_sequence as (
+    select * from {{ ref('fct_customer_order_sequence') }}
 ),
 
-activities as (
-    select * from {{ ref('int_customer_activity_days') }}
-),
-
-customers as (
-    select * from {{ ref('dim_customers') }}
+stage_counts as (
+    select
+        periods.period_start as kpi_date,
+        {% for stage in stages %}
+        sum(case when spans.stage = '{{ stage }}' then 1 else 0 end)
+            as stage_{{ stage }}{{ ',' if not loop.last }}
+        {% endfor %}
+    from periods
+    inner join spans
+        on spans.valid_from <= periods.period_start
+        and spans.valid_to > periods.period_start
+    group by periods.period_start
 ),
 
 order_days as (
     select
         placed_date as kpi_date,
         count(*) as orders_placed,
-        sum(case when is_revenue then total_amount_usd else 0 end)
-            as gross_revenue_usd,
+        sum(case when is_revenue then 1 else 0 end) as revenue_orders,
         sum(net_usd) as net_revenue_usd,
-        count(distinct case when status <> 'cancelled' then customer_id end)
+        count(distinct case when is_revenue then customer_id end)
             as buying_customers
     from orders
     group by placed_date
 ),
 
-activity_days as (
+sequence_days as (
     select
-        activity_date as kpi_date,
-        count(distinct customer_id) as active_customers
-    from activities
-    group by activity_date
-),
-
-new_customer_days as (
-    select
-        first_activity_date as kpi_date,
-        count(*) as new_customers
-    from customers
-    where first_activity_date is not null
-    group by first_activity_date
-),
-
-first_order_days as (
-    select
-        cast(first_order_at as date) as kpi_date,
-        count(*) as first_time_buyers
-    from customers
-    where first_order_at is not null
-    group by cast(first_order_at as date)
-),
-
-app_days as (
-    select
-        event_date as kpi_date,
-        count(distinct app_user_id) as active_app_users,
-        sum(case when event_name = 'sign_up' then 1 else 0 end) as sign_ups
-    from events
-    group by event_date
-),
-
-first_day as (
-    select min(kpi_date) as kpi_date
-    from (
-        select kpi_date from order_days
-        union all
-        select kpi_date from app_days
-    ) as busy_days
-),
-
-calendar as (
-    select cast(days.date_day as date) as kpi_date
-    from days
-    inner join first_day
-        on cast(days.date_day as date) >= first_day.kpi_date
-    where cast(days.date_day as date) <= {{ lifecycle.as_of_date() }}
+        placed_date as kpi_date,
+        sum(case when order_number = 1 then 1 else 0 end) as first_time_buyers,
+        sum(case when order_number > 1 then 1 else 0 end) as repeat_orders,
+        count(distinct case when order_number > 1 then customer_id end)
+            as repeat_buyers
+    from order_sequence
+    group by placed_date
 ),
 
 final as (
     select
-        calendar.kpi_date,
+        periods.period_start as kpi_date,
+        {% for stage in stages %}
+        cast(coalesce(stage_counts.stage_{{ stage }}, 0) as bigint)
+            as stage_{{ stage }}_customers,
+        {% endfor %}
+        cast(periods.active_customers_at_end as bigint) as active_customers,
+        cast(periods.new_customers as bigint) as new_customers,
+        cast(periods.reactivated_customers as bigint) as reactivated_customers,
+        cast(periods.churned_customers as bigint) as churned_customers,
+        cast(periods.net_customer_movement as bigint) as net_customer_movement,
+        cast(periods.churn_rate as decimal(9, 6)) as churn_rate,
+        cast(1 - periods.churn_rate as decimal(9, 6)) as retention_rate,
         cast(coalesce(order_days.orders_placed, 0) as bigint) as orders_placed,
-        cast(coalesce(order_days.gross_revenue_usd, 0) as decimal(18, 2))
-            as gross_revenue_usd,
+        cast(coalesce(order_days.revenue_orders, 0) as bigint)
+            as revenue_orders,
         cast(coalesce(order_days.net_revenue_usd, 0) as decimal(18, 2))
             as net_revenue_usd,
         cast(coalesce(order_days.buying_customers, 0) as bigint)
             as buying_customers,
-        cast(coalesce(first_order_days.first_time_buyers, 0) as bigint)
+        cast(coalesce(sequence_days.first_time_buyers, 0) as bigint)
             as first_time_buyers,
-        cast(coalesce(new_customer_days.new_customers, 0) as bigint)
-            as new_customers,
-        cast(coalesce(activity_days.active_customers, 0) as bigint)
-            as active_customers,
-        cast(coalesce(app_days.active_app_users, 0) as bigint)
-            as active_app_users,
-        cast(coalesce(app_days.sign_ups, 0) as bigint) as sign_ups
-    from calendar
+        cast(coalesce(sequence_days.repeat_orders, 0) as bigint)
+            as repeat_orders,
+        cast(coalesce(sequence_days.repeat_buyers, 0) as bigint)
+            as repeat_buyers
+    from periods
+    left join stage_counts
+        on periods.period_start = stage_counts.kpi_date
     left join order_days
-        on calendar.kpi_date = order_days.kpi_date
-    left join activity_days
-        on calendar.kpi_date = activity_days.kpi_date
-    left join new_customer_days
-        on calendar.kpi_date = new_customer_days.kpi_date
-    left join first_order_days
-        on calendar.kpi_date = first_order_days.kpi_date
-    left join app_days
-        on calendar.kpi_date = app_days.kpi_date
+        on periods.period_start = order_days.kpi_date
+    left join sequence_days
+        on periods.period_start = sequence_days.kpi_date
 )
 
 select * from final
