@@ -11,10 +11,6 @@ periods as (
     where period_grain in ('week', 'month')
 ),
 
-spans as (
-    select * from {{ ref('fct_customer_stage_spans') }}
-),
-
 orders as (
     select * from {{ ref('fct_orders') }}
     where placed_date <= {{ lifecycle.as_of_date() }}
@@ -38,14 +34,11 @@ stage_counts as (
         period_ends.period_grain,
         period_ends.period_start,
         {% for stage in stages %}
-        sum(case when spans.stage = '{{ stage }}' then 1 else 0 end)
-            as stage_{{ stage }}{{ ',' if not loop.last }}
+        daily.stage_{{ stage }}{{ ',' if not loop.last }}
         {% endfor %}
     from period_ends
-    inner join spans
-        on spans.valid_from <= period_ends.snapshot_date
-        and spans.valid_to > period_ends.snapshot_date
-    group by period_ends.period_grain, period_ends.period_start
+    inner join {{ ref('fct_stage_counts_daily') }} as daily
+        on period_ends.snapshot_date = daily.stage_date
 ),
 
 revenue as (

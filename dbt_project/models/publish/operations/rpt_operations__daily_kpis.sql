@@ -11,10 +11,6 @@ periods as (
     where period_grain = 'day'
 ),
 
-spans as (
-    select * from {{ ref('fct_customer_stage_spans') }}
-),
-
 orders as (
     select * from {{ ref('fct_orders') }}
     where placed_date <= {{ lifecycle.as_of_date() }}
@@ -26,16 +22,11 @@ order_sequence as (
 
 stage_counts as (
     select
-        periods.period_start as kpi_date,
+        stage_date as kpi_date,
         {% for stage in stages %}
-        sum(case when spans.stage = '{{ stage }}' then 1 else 0 end)
-            as stage_{{ stage }}{{ ',' if not loop.last }}
+        stage_{{ stage }}{{ ',' if not loop.last }}
         {% endfor %}
-    from periods
-    inner join spans
-        on spans.valid_from <= periods.period_start
-        and spans.valid_to > periods.period_start
-    group by periods.period_start
+    from {{ ref('fct_stage_counts_daily') }}
 ),
 
 order_days as (
