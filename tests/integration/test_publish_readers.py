@@ -15,6 +15,7 @@ import pytest
 
 from lifecycle.paths import ROLES, Home
 from lifecycle.publish import publish
+from lifecycle.quality import RESULTS_DDL
 
 # Big enough that writing a file takes a while: a non-atomic swap would be caught mid-write.
 ROWS = 500_000
@@ -54,9 +55,7 @@ def _stage(home: Home, version: int) -> None:
             if role != "marketing":
                 con.execute(f"create or replace table publish_{role}.rpt_{role}__t as select 1")
         con.execute("create schema if not exists audit")
-        con.execute(
-            "create table if not exists audit.quality_results (run_id varchar, passed boolean)"
-        )
+        con.execute(f"create table if not exists audit.quality_results ({RESULTS_DDL})")
 
 
 @pytest.mark.parametrize("publications", [10])
