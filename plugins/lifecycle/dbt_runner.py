@@ -109,6 +109,8 @@ def run_dbt(
             line = _progress_line(event, quiet_passes)
             if line:
                 progress.emit(stage, line)
+    if not results_file.exists() and proc.returncode == 0:
+        return DbtOutcome(success=True)  # parse, deps, ls: commands without node results
     if not results_file.exists():
         detail = "; ".join(errors[-3:]) or "see the log above"
         raise DbtError(f"dbt {args[0]} could not run (exit {proc.returncode}): {detail}")
