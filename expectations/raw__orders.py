@@ -11,12 +11,13 @@ import great_expectations.expectations as gxe
 if TYPE_CHECKING:
     from lifecycle.config import QualityConfig
 
+SEVERITY = "error"
 TARGET = "raw:orders.orders"
 
 
 def build_suite(cfg: QualityConfig) -> gx.ExpectationSuite:
     return gx.ExpectationSuite(
-        name="raw__orders__critical",
+        name="raw__orders",
         expectations=[
             gxe.ExpectTableColumnsToMatchSet(
                 column_set=[

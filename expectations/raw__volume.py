@@ -15,13 +15,14 @@ import great_expectations.expectations as gxe
 if TYPE_CHECKING:
     from lifecycle.config import QualityConfig
 
+SEVERITY = "warn"
 TARGET = "deliveries"
 
 
 def build_suite(cfg: QualityConfig) -> gx.ExpectationSuite:
     low, high = cfg.volume_band
     return gx.ExpectationSuite(
-        name="raw__volume__warning",
+        name="raw__volume",
         expectations=[
             gxe.ExpectColumnValuesToBeBetween(column="volume_ratio", min_value=low, max_value=high),
         ],

@@ -18,13 +18,14 @@ import yaml
 from lifecycle.paths import REPO_ROOT
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from datetime import date
 
     from lifecycle.action_config import NextBestActionConfig
     from lifecycle.analytics_config import ActivationConfig, ChurnRiskConfig, ClvConfig
     from lifecycle.rfm_config import RfmSegment
 
-COLUMN_TYPES = ("string", "integer", "decimal", "timestamp", "boolean", "json")
+COLUMN_TYPES = ("string", "integer", "decimal", "timestamp", "boolean", "json", "currency")
 SOURCE_KINDS = ("files",)
 FILE_FORMATS = ("csv", "jsonl")
 
@@ -94,6 +95,7 @@ class SourceConfig:
 class SourcesConfig:
     company_founded_year: int
     sources: tuple[SourceConfig, ...]
+    max_clock_skew_minutes: int = 5
 
     def source(self, name: str) -> SourceConfig:
         for src in self.sources:
@@ -138,6 +140,10 @@ class QualityConfig:
     volume_band: tuple[float, float] = (0.1, 10.0)
     volume_history_days: int = 14
     volume_min_history: int = 5
+    # Per source table (`source.table`): how many days old its newest record may be.
+    freshness_max_age_days: Mapping[str, int] = field(default_factory=dict)
+    # Check severity overrides: `<suite>` or `<suite>.<check>` -> error | warn.
+    severity: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -203,6 +209,13 @@ def _days(mapping: dict[str, Any], key: str, where: str) -> int:
     value = _need(mapping, key, where)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ConfigError(f"{where}.{key}: expected a whole number of days >= 0, got {value!r}")
+    return int(value)
+
+
+def _minutes(mapping: dict[str, Any], key: str, where: str) -> int:
+    value = _need(mapping, key, where)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{where}: {key}: expected a whole number of minutes >= 0, got {value!r}")
     return int(value)
 
 
@@ -311,6 +324,7 @@ def load_sources(path: Path | None = None) -> SourcesConfig:
     return SourcesConfig(
         company_founded_year=int(_need(data, "company_founded_year", str(path))),
         sources=tuple(sources),
+        max_clock_skew_minutes=_minutes(data, "max_clock_skew_minutes", str(path)),
     )
 
 
@@ -345,6 +359,12 @@ def load_lifecycle(path: Path | None = None) -> LifecycleConfig:
             volume_band=_band(quality, "volume_band", f"{path}: quality"),
             volume_history_days=_days(quality, "volume_history_days", f"{path}: quality"),
             volume_min_history=_days(quality, "volume_min_history", f"{path}: quality"),
+            freshness_max_age_days={
+                str(table): _days(ages, str(table), f"{path}: quality.freshness_max_age_days")
+                for ages in [quality.get("freshness_max_age_days") or {}]
+                for table in ages
+            },
+            severity={str(k): str(v) for k, v in (quality.get("severity") or {}).items()},
         ),
         churn_risk=parse_churn_risk(data, path),
         activation=parse_activation(data, path),

@@ -18,17 +18,17 @@ import json
 import logging
 import os
 import re
-from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from lifecycle.parsing import Rejection, flatten, validate_row
+from lifecycle.parsing import DeliveryContext, Rejection, flatten, validate_row
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Mapping, Sequence
     from pathlib import Path
 
     from lifecycle.config import SourcesConfig, TableConfig
@@ -45,7 +45,12 @@ QUARANTINE_COLUMNS = (
 
 
 class ExtractError(RuntimeError):
-    """A source cannot be extracted at all (missing file, wrong header, undecodable bytes)."""
+    """A delivery cannot be extracted at all (empty, truncated, wrong header, undecodable
+    bytes): retrying will not help, the source must re-deliver."""
+
+
+class MissingDelivery(RuntimeError):
+    """The as-of day's file has not arrived (yet): worth retrying, it may still be landing."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,12 @@ class PartitionReport:
     loaded: int
     quarantined: int
     duplicates: int
+    # Fields the file has that sources.yml does not declare (not loaded), comma separated.
+    undeclared_columns: str | None = None
+    # An earlier delivery day of this table whose file had exactly these bytes.
+    repeat_of: str | None = None
+    # The newest cursor value (UTC, ISO) among the loaded rows: how fresh the content is.
+    newest_cursor: str | None = None
 
     def adds_up(self) -> bool:
         return self.read == self.loaded + self.quarantined + self.duplicates
@@ -68,6 +79,15 @@ class _Parsed:
     line: int
     raw: str
     row: tuple[str | None, ...] | Rejection
+
+
+@dataclass
+class _Shape:
+    """What parsing learned about the file as a whole."""
+
+    undeclared: set[str] = field(default_factory=set)
+    last_line: int = 0
+    last_rejected: bool = False
 
 
 def partition_dir(home: Home, table: TableConfig, day: date) -> Path:
@@ -110,7 +130,9 @@ def _read_text(table: TableConfig, path: Path, shown: str) -> str:
         ) from None
 
 
-def _parse_csv(table: TableConfig, text: str, shown: str) -> Iterator[_Parsed]:
+def _parse_csv(
+    table: TableConfig, text: str, shown: str, context: DeliveryContext, shape: _Shape
+) -> Iterator[_Parsed]:
     reader = csv.reader(text.splitlines(keepends=True))
     header = next(reader, None)
     if header is None:
@@ -122,11 +144,8 @@ def _parse_csv(table: TableConfig, text: str, shown: str) -> Iterator[_Parsed]:
             f"{table.key}: {shown} line 1: header lacks declared column(s) {', '.join(missing)}"
             f" (found: {', '.join(header)})"
         )
-    extra = [c for c in header if c not in declared]
-    if extra:
-        log.warning("%s: %s has undeclared column(s) %s, not loaded", table.key, shown, extra)
+    shape.undeclared.update(c for c in header if c not in declared)
     width = len(header)
-    line = 1
     for fields in reader:
         line = reader.line_num
         raw = ",".join(fields)
@@ -135,10 +154,13 @@ def _parse_csv(table: TableConfig, text: str, shown: str) -> Iterator[_Parsed]:
             yield _Parsed(line, raw, Rejection(None, reason))
             continue
         record = dict(zip(header, fields, strict=True))
-        yield _Parsed(line, raw, validate_row(table.columns, record))
+        yield _Parsed(line, raw, validate_row(table.columns, record, context))
 
 
-def _parse_jsonl(table: TableConfig, text: str) -> Iterator[_Parsed]:
+def _parse_jsonl(
+    table: TableConfig, text: str, context: DeliveryContext, shape: _Shape
+) -> Iterator[_Parsed]:
+    declared = {c.source_field for c in table.columns}
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
@@ -152,14 +174,36 @@ def _parse_jsonl(table: TableConfig, text: str) -> Iterator[_Parsed]:
         if not isinstance(obj, dict):
             yield _Parsed(number, raw, Rejection(None, "a JSON line must be an object"))
             continue
-        yield _Parsed(number, raw, validate_row(table.columns, flatten(obj)))
+        record = flatten(obj)
+        if not declared.issuperset(record):
+            shape.undeclared.update(k for k in record if k not in declared)
+        yield _Parsed(number, raw, validate_row(table.columns, record, context))
 
 
-def parse_file(table: TableConfig, path: Path, shown: str) -> Iterator[_Parsed]:
-    text = _read_text(table, path, shown)
-    if table.format == "csv":
-        return _parse_csv(table, text, shown)
-    return _parse_jsonl(table, text)
+def parse_file(
+    table: TableConfig, text: str, shown: str, context: DeliveryContext, shape: _Shape
+) -> Iterator[_Parsed]:
+    """Every data row of a decoded file, parsed and checked (`shape` learns the rest)."""
+    rows = (
+        _parse_csv(table, text, shown, context, shape)
+        if table.format == "csv"
+        else _parse_jsonl(table, text, context, shape)
+    )
+    for parsed in rows:
+        shape.last_line = parsed.line
+        shape.last_rejected = isinstance(parsed.row, Rejection)
+        yield parsed
+
+
+def delivery_context(
+    sources: SourcesConfig, day: date, currencies: Sequence[str]
+) -> DeliveryContext:
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
+    return DeliveryContext(
+        delivery_day=day,
+        not_after=end + timedelta(minutes=sources.max_clock_skew_minutes),
+        currencies=frozenset(c.upper() for c in currencies),
+    )
 
 
 def _write_parquet(table: pa.Table, target: Path, run_id: str) -> None:
@@ -176,10 +220,33 @@ def _write_json(payload: dict[str, Any], target: Path, run_id: str) -> None:
     os.replace(tmp, target)
 
 
+def _remove_orphans(folder: Path) -> None:
+    """Temporary files a killed run left behind (never data: readers glob `data.parquet`)."""
+    if folder.is_dir():
+        for orphan in folder.glob(".*.tmp"):
+            orphan.unlink(missing_ok=True)
+
+
+def _default_context(day: date) -> DeliveryContext:
+    from lifecycle.config import load_lifecycle, load_sources
+
+    return delivery_context(load_sources(), day, load_lifecycle().quality.currencies)
+
+
 def extract_file(
-    home: Home, table: TableConfig, day: date, run_id: str, extracted_at: datetime
+    home: Home,
+    table: TableConfig,
+    day: date,
+    run_id: str,
+    extracted_at: datetime,
+    context: DeliveryContext | None = None,
+    known: Mapping[str, str] | None = None,
 ) -> PartitionReport:
-    """Extract one delivered file into its raw and quarantine partitions."""
+    """Extract one delivered file into its raw and quarantine partitions.
+
+    `known` maps the checksums of the table's other deliveries to their day, so a file
+    delivered again under a new day is reported as a repeat.
+    """
     path = table.file_for(home.sources, day)
     shown = (
         path.relative_to(home.sources).as_posix()
@@ -187,28 +254,68 @@ def extract_file(
         else str(path)
     )
     if not path.is_file():
-        raise ExtractError(f"{table.key}: source file missing for {day}: {path}")
+        raise MissingDelivery(f"{table.key}: source file missing for {day}: {path}")
+    context = context or _default_context(day)
+    target, qtarget = partition_dir(home, table, day), quarantine_dir(home, table, day)
+    # The sidecar marks a complete partition: gone until this extraction has finished.
+    (target / "_extract.json").unlink(missing_ok=True)
+    _remove_orphans(target)
+    _remove_orphans(qtarget)
+
+    sha = _sha256(path)
+    text = _read_text(table, path, shown)
+    source_fields = [c.source_field for c in table.columns]
     names = [c.name for c in table.columns]
-    key_index = [c.source_field for c in table.columns].index(table.primary_key)
+    key_index = source_fields.index(table.primary_key)
+    cursor_index = source_fields.index(table.cursor)
     stamp = extracted_at.isoformat()
     seen: set[tuple[str | None, ...]] = set()
+    versions: dict[tuple[str | None, str | None], int] = {}  # (key, cursor) -> first line
     good: list[tuple[str | None, ...]] = []
     lines: list[int] = []
     bad: list[tuple[Any, ...]] = []
     read = duplicates = 0
-    for parsed in parse_file(table, path, shown):
+    newest: datetime | None = None
+    shape = _Shape()
+
+    def reject(parsed: _Parsed, column: str | None, reason: str) -> None:
+        bad.append((table.source, table.name, shown, parsed.line, day.isoformat(), column,
+                    reason, parsed.raw, run_id, stamp))  # fmt: skip
+
+    for parsed in parse_file(table, text, shown, context, shape):
         read += 1
-        if isinstance(parsed.row, Rejection):
-            col = parsed.row.column
-            bad.append((table.source, table.name, shown, parsed.line, day.isoformat(), col,
-                        parsed.row.reason, parsed.raw, run_id, stamp))  # fmt: skip
+        row = parsed.row
+        if isinstance(row, Rejection):
+            reject(parsed, row.column, row.reason)
             continue
-        if parsed.row in seen and parsed.row[key_index] is not None:
+        if row in seen and row[key_index] is not None:
             duplicates += 1
             continue
-        seen.add(parsed.row)
-        good.append(parsed.row)
+        version = (row[key_index], row[cursor_index])
+        if version in versions:
+            reject(parsed, table.primary_key,
+                   f"conflicting version of {table.primary_key} {row[key_index]}: same"
+                   f" {table.cursor} as line {versions[version]}, different content")  # fmt: skip
+            continue
+        versions[version] = parsed.line
+        seen.add(row)
+        good.append(row)
         lines.append(parsed.line)
+        cursor = row[cursor_index]
+        if cursor is not None:
+            instant = datetime.fromisoformat(cursor).astimezone(UTC)
+            newest = instant if newest is None or instant > newest else newest
+    if shape.last_rejected and not text.endswith(("\n", "\r")):
+        raise ExtractError(
+            f"{table.key}: {shown} line {shape.last_line}: the file ends mid-row (its last"
+            " line is incomplete and has no line end): truncated in transfer; the whole file"
+            " is rejected, re-deliver it"
+        )
+    if shape.undeclared:
+        log.warning(
+            "%s: %s has undeclared column(s) %s, not loaded",
+            table.key, shown, sorted(shape.undeclared),
+        )  # fmt: skip
 
     columns: dict[str, list[Any]] = {name: [r[i] for r in good] for i, name in enumerate(names)}
     columns["_source"] = [table.source] * len(good)
@@ -221,29 +328,27 @@ def extract_file(
         [pa.field(n, pa.string()) for n in names]
         + [pa.field(n, pa.int64() if n == "_line" else pa.string()) for n in LINEAGE_COLUMNS]
     )
-    _write_parquet(
-        pa.table(columns, schema=schema), partition_dir(home, table, day) / "data.parquet", run_id
-    )
+    _write_parquet(pa.table(columns, schema=schema), target / "data.parquet", run_id)
 
     qschema = pa.schema(
         [pa.field(n, pa.int64() if n == "_line" else pa.string()) for n in QUARANTINE_COLUMNS]
     )
     qcols = {n: [row[i] for row in bad] for i, n in enumerate(QUARANTINE_COLUMNS)}
-    _write_parquet(
-        pa.table(qcols, schema=qschema), quarantine_dir(home, table, day) / "data.parquet", run_id
-    )
+    _write_parquet(pa.table(qcols, schema=qschema), qtarget / "data.parquet", run_id)
 
+    repeat_of = (known or {}).get(sha) if read else None
+    if repeat_of is not None and repeat_of >= day.isoformat():
+        repeat_of = None
     report = PartitionReport(
-        table=table.key, delivery_date=day.isoformat(), file=shown, sha256=_sha256(path),
+        table=table.key, delivery_date=day.isoformat(), file=shown, sha256=sha,
         read=read, loaded=len(good), quarantined=len(bad), duplicates=duplicates,
+        undeclared_columns=",".join(sorted(shape.undeclared)) or None,
+        repeat_of=repeat_of,
+        newest_cursor=newest.isoformat() if newest else None,
     )  # fmt: skip
     if not report.adds_up():  # pragma: no cover - an invariant, not a branch
         raise AssertionError(f"{table.key} {day}: counts do not add up: {report}")
-    _write_json(
-        {**asdict(report), "run_id": run_id},
-        partition_dir(home, table, day) / "_extract.json",
-        run_id,
-    )
+    _write_json({**asdict(report), "run_id": run_id}, target / "_extract.json", run_id)
     for reason in sorted({b[6] for b in bad})[:3]:
         log.info("%s %s quarantined: %s", table.key, day, reason)
     return report
@@ -259,8 +364,13 @@ def read_report(home: Home, table: TableConfig, day: date) -> PartitionReport | 
     return PartitionReport(**data)
 
 
-def days_to_extract(home: Home, table: TableConfig, as_of: date) -> list[date]:
-    """The as-of day, plus every earlier delivered day not yet (or no longer) in the raw zone."""
+def days_to_extract(
+    home: Home, table: TableConfig, as_of: date, known: dict[str, str] | None = None
+) -> list[date]:
+    """The as-of day, plus every earlier delivered day not yet (or no longer) in the raw zone.
+
+    `known`, if given, is filled with the checksum -> first delivery day of the files
+    already extracted (non-empty ones), to tell a repeated file."""
     todo = []
     for day in delivered_days(table, home.sources):
         if day > as_of:
@@ -271,6 +381,8 @@ def days_to_extract(home: Home, table: TableConfig, as_of: date) -> list[date]:
         done = read_report(home, table, day)
         if done is None or done.sha256 != _sha256(table.file_for(home.sources, day)):
             todo.append(day)
+        elif known is not None and done.read:
+            known.setdefault(done.sha256, done.delivery_date)
     if as_of not in todo:
         todo.append(as_of)  # extract_file reports the missing file by name
     return todo
@@ -281,12 +393,21 @@ def extract_source(
 ) -> list[PartitionReport]:
     """Extract every table of one source for the run's as-of day (and any catch-up days)."""
     from lifecycle import progress
+    from lifecycle.config import load_lifecycle
 
     extracted_at = datetime.now(UTC)  # lineage only; no rule reads it
+    currencies = load_lifecycle().quality.currencies
     reports: list[PartitionReport] = []
     for table in cfg.source(source).tables:
-        days = days_to_extract(home, table, as_of)
-        done = [extract_file(home, table, day, run_id, extracted_at) for day in days]
+        known: dict[str, str] = {}
+        done = []
+        for day in days_to_extract(home, table, as_of, known):
+            context = delivery_context(cfg, day, currencies)
+            report = extract_file(home, table, day, run_id, extracted_at, context, known)
+            if report.read:
+                first = known.get(report.sha256, report.delivery_date)
+                known[report.sha256] = min(first, report.delivery_date)
+            done.append(report)
         reports.extend(done)
         read = sum(r.read for r in done)
         loaded = sum(r.loaded for r in done)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +32,17 @@ class Rejection:
 
 class InvalidValue(ValueError):
     pass
+
+
+@dataclass(frozen=True)
+class DeliveryContext:
+    """What a row is judged against beyond its column's own rules: the currencies the
+    platform accepts (config/lifecycle.yml `quality.currencies`) and the delivery day, after
+    whose end (plus the allowed clock skew) no timestamp in the file can have happened."""
+
+    delivery_day: date
+    not_after: datetime
+    currencies: frozenset[str]
 
 
 def _as_text(value: Any) -> str | None:
@@ -58,7 +69,7 @@ def _number(text: str, integer: bool) -> Decimal:
     return number
 
 
-def check_value(spec: ColumnSpec, value: Any) -> str | None:
+def check_value(spec: ColumnSpec, value: Any, context: DeliveryContext | None = None) -> str | None:
     """Return the raw text for a value, or raise InvalidValue naming the broken rule."""
     if isinstance(value, (dict, list)) and spec.type != "json":
         raise InvalidValue(f"nested {type(value).__name__} where {spec.type} expected")
@@ -84,6 +95,16 @@ def check_value(spec: ColumnSpec, value: Any) -> str | None:
             raise InvalidValue(f"{text!r} has no UTC offset, so its instant is ambiguous")
         if spec.min_year is not None and parsed.year < spec.min_year:
             raise InvalidValue(f"{text} is before {spec.min_year}, when the company was founded")
+        if context is not None and parsed > context.not_after:
+            raise InvalidValue(
+                f"{text} is in the future: after the delivery day {context.delivery_day} ended"
+            )
+    elif spec.type == "currency":
+        if context is not None and text.upper() not in context.currencies:
+            raise InvalidValue(
+                f"{text!r} is not an accepted currency (config/lifecycle.yml quality.currencies:"
+                f" {', '.join(sorted(context.currencies))})"
+            )
     elif spec.type == "boolean":
         if text.lower() not in TRUE_WORDS | FALSE_WORDS:
             raise InvalidValue(f"{text!r} is not a boolean")
@@ -94,13 +115,15 @@ def check_value(spec: ColumnSpec, value: Any) -> str | None:
 
 
 def validate_row(
-    columns: Sequence[ColumnSpec], record: Mapping[str, Any]
+    columns: Sequence[ColumnSpec],
+    record: Mapping[str, Any],
+    context: DeliveryContext | None = None,
 ) -> tuple[str | None, ...] | Rejection:
     """Check every declared column of one record (keyed by source field)."""
     values: list[str | None] = []
     for spec in columns:
         try:
-            values.append(check_value(spec, record.get(spec.source_field)))
+            values.append(check_value(spec, record.get(spec.source_field), context))
         except InvalidValue as exc:
             return Rejection(spec.source_field, str(exc))
     return tuple(values)

@@ -3,8 +3,17 @@
 GX runs on its pandas path over frames read from DuckDB: its SQL path on DuckDB returns
 empty metrics (DESIGN.md, "Facts measured here"), so a SQL-path gate would reject good data.
 Suites live in `expectations/<layer>__<subject>.py`; each exposes `TARGET` (what frame it
-validates) and `build_suite(cfg)`. A suite named `...__critical` stops publication when it
-fails; `...__warning` only reports.
+validates), `SEVERITY` (its checks' default) and `build_suite(cfg)`.
+
+Every check has a severity: `error` stops publication, `warn` publishes and reports. It is,
+in order of precedence: config/lifecycle.yml `quality.severity` for `<suite>.<check>` or
+`<suite>`, the expectation's `meta: {severity: ...}`, the suite's `SEVERITY`. dbt tests are
+suite `dbt`, their check the test's name, their default dbt's own (`warn` or `error`).
+
+Each nightly gate runs its suites as GX checkpoints in a file-backed GX project under
+`quality/gx/`, whose validation results accumulate and are rendered as GX Data Docs
+(`quality/gx/uncommitted/data_docs/local_site/index.html`); the project is generated from
+`expectations/` on every run, so the code stays the source of truth.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ from lifecycle import progress
 from lifecycle.paths import REPO_ROOT
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
     from datetime import date
     from pathlib import Path
     from types import ModuleType
@@ -37,6 +47,10 @@ RESULTS_DDL = (
     "run_id varchar, as_of_date date, suite varchar, check_name varchar, severity varchar,"
     " observed varchar, passed boolean"
 )
+
+
+SEVERITIES = ("error", "warn")
+DBT_SUITE = "dbt"
 
 
 class GateFailed(RuntimeError):
@@ -131,6 +145,36 @@ def deliveries_frame(
     return pd.DataFrame(rows)
 
 
+def freshness_frame(
+    home: Home, sources: SourcesConfig, as_of: date, cfg: QualityConfig
+) -> pd.DataFrame:
+    """One row per source table: its latest delivery up to the as-of day, and the age in days
+    of its newest record (by the cursor column) at the end of the as-of day, beside the
+    configured maximum (None: not judged)."""
+    from datetime import UTC, datetime, time, timedelta
+
+    import pandas as pd
+
+    from lifecycle.status import delivery_reports
+
+    end = datetime.combine(as_of + timedelta(days=1), time(0), tzinfo=UTC)
+    by_table: dict[str, list[Any]] = {t.key: [] for t in sources.tables}
+    for report in delivery_reports(home, sources, as_of):
+        by_table[report.table].append(report)
+    rows = []
+    for key, reports in by_table.items():
+        cursors = [r.newest_cursor for r in reports if r.newest_cursor]
+        newest = max((datetime.fromisoformat(c) for c in cursors), default=None)
+        rows.append(
+            {"table_key": key,
+             "latest_delivery": max((r.delivery_date for r in reports), default=None),
+             "newest_record_at": newest.isoformat() if newest else None,
+             "content_age_days": (end - newest) / timedelta(days=1) if newest else None,
+             "max_age_days": cfg.freshness_max_age_days.get(key)}
+        )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
 def frame_for(
     target: str, home: Home, sources: SourcesConfig, as_of: date, cfg: QualityConfig
 ) -> pd.DataFrame:
@@ -138,6 +182,8 @@ def frame_for(
 
     if target == "deliveries":
         return deliveries_frame(home, sources, as_of, cfg)
+    if target == "freshness":
+        return freshness_frame(home, sources, as_of, cfg)
     if target.startswith("raw:"):
         key = target.removeprefix("raw:")
         table = next(t for t in sources.tables if t.key == key)
@@ -154,29 +200,126 @@ def _observed(result: dict[str, Any]) -> str:
     return ""
 
 
-def validate_frame(suite: Any, frame: pd.DataFrame) -> list[CheckResult]:
-    """Validate a pandas frame with GX; one CheckResult per expectation."""
+def _gx() -> Any:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
 
-    context = gx.get_context(mode="ephemeral")
-    asset = context.data_sources.add_pandas("lifecycle").add_dataframe_asset(suite.name)
-    batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(
-        batch_parameters={"dataframe": frame}
-    )
-    severity = "warn" if suite.name.endswith("__warning") else "error"
+    return gx
+
+
+def _checks_of(suite_name: str, severity: str, results: Any) -> list[CheckResult]:
     checks = []
-    for res in batch.validate(suite).results:
+    for res in results:
         config = res.expectation_config
         kwargs = config.kwargs
         column = kwargs.get("column") or ",".join(
             str(kwargs[k]) for k in ("column_A", "column_B") if kwargs.get(k)
         )
         name = config.type + (f"({column})" if column else "")
-        checks.append(
-            CheckResult(suite.name, name, severity, _observed(res.result), bool(res.success))
-        )
+        own = (config.meta or {}).get("severity", severity)
+        checks.append(CheckResult(suite_name, name, own, _observed(res.result), bool(res.success)))
     return checks
+
+
+def validate_frame(suite: Any, frame: pd.DataFrame, severity: str = "error") -> list[CheckResult]:
+    """Validate a pandas frame with GX (in memory, nothing kept); one CheckResult per
+    expectation."""
+    gx = _gx()
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    asset = context.data_sources.add_pandas("lifecycle").add_dataframe_asset(suite.name)
+    batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(
+        batch_parameters={"dataframe": frame}
+    )
+    return _checks_of(suite.name, severity, batch.validate(suite).results)
+
+
+class DataDocs:
+    """The gate's GX project under `quality/gx/`: each suite is validated through a
+    checkpoint that stores its result and updates the Data Docs site."""
+
+    def __init__(self, home: Home) -> None:
+        gx = _gx()
+        self._gx = gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self.context = gx.get_context(mode="file", project_root_dir=str(home.quality))
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        try:
+            self.source = self.context.data_sources.get("lifecycle")
+        except (KeyError, ValueError, LookupError):
+            self.source = self.context.data_sources.add_pandas("lifecycle")
+
+    def validate(
+        self, suite: Any, frame: pd.DataFrame, severity: str, run_name: str
+    ) -> list[CheckResult]:
+        from great_expectations.core.run_identifier import RunIdentifier
+
+        gx = self._gx
+        try:
+            asset = self.source.get_asset(suite.name)
+        except LookupError:
+            asset = self.source.add_dataframe_asset(suite.name)
+        try:
+            batches = asset.get_batch_definition("whole")
+        except (KeyError, ValueError, LookupError):
+            batches = asset.add_batch_definition_whole_dataframe("whole")
+        stored = self.context.suites.add_or_update(suite)
+        definition = self.context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=suite.name, data=batches, suite=stored)
+        )
+        checkpoint = self.context.checkpoints.add_or_update(
+            gx.Checkpoint(
+                name=suite.name,
+                validation_definitions=[definition],
+                actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+                result_format="SUMMARY",
+            )
+        )
+        result = checkpoint.run(
+            batch_parameters={"dataframe": frame}, run_id=RunIdentifier(run_name=run_name)
+        )
+        (validation,) = result.run_results.values()
+        return _checks_of(suite.name, severity, validation.results)
+
+    @property
+    def index(self) -> Path:
+        from pathlib import Path
+
+        url = self.context.get_docs_sites_urls()[0]["site_url"]
+        return Path(str(url).removeprefix("file://"))
+
+
+def apply_severity(checks: list[CheckResult], overrides: Mapping[str, str]) -> list[CheckResult]:
+    """The configured severity of each check (`<suite>.<check>` before `<suite>`)."""
+    from dataclasses import replace
+
+    judged = []
+    for c in checks:
+        severity = overrides.get(f"{c.suite}.{c.check}", overrides.get(c.suite, c.severity))
+        judged.append(replace(c, severity=severity))
+    return judged
+
+
+def check_overrides(overrides: Mapping[str, str], suites: Sequence[str]) -> None:
+    """Every override names a known suite and a severity (a typo must not silently keep a
+    check at its default)."""
+    from lifecycle.config import ConfigError
+
+    known = {DBT_SUITE, *suites}
+    for key, severity in overrides.items():
+        if severity not in SEVERITIES:
+            raise ConfigError(
+                f"config/lifecycle.yml quality.severity.{key}: {severity!r} is not one of"
+                f" {SEVERITIES}"
+            )
+        if key.split(".", 1)[0] not in known:
+            raise ConfigError(
+                f"config/lifecycle.yml quality.severity.{key}: no suite {key.split('.', 1)[0]!r}"
+                f" (suites: {', '.join(sorted(known))})"
+            )
 
 
 def dbt_checks(outcome: DbtOutcome) -> list[CheckResult]:
@@ -186,7 +329,7 @@ def dbt_checks(outcome: DbtOutcome) -> list[CheckResult]:
         observed = f"{node['failures']} failing rows" if node["failures"] else status
         checks.append(
             CheckResult(
-                suite="dbt",
+                suite=DBT_SUITE,
                 check=node["name"],
                 severity="warn" if status == "warn" else "error",
                 observed=observed,
@@ -222,20 +365,24 @@ def run_gate(
     """Run every check, store the results, and return the verdict (the caller stops on it)."""
     from lifecycle.dbt_runner import run_dbt
 
+    modules = load_suite_modules()
+    check_overrides(cfg.severity, [m.build_suite(cfg).name for m in modules])
     progress.emit("gate", "dbt tests (only those that do not pass are listed) ...")
     checks = dbt_checks(run_dbt(["test"], as_of, home, stage="gate", quiet_passes=True))
     progress.emit("gate", f"dbt: {sum(c.passed for c in checks)}/{len(checks)} tests passed")
-    for module in load_suite_modules():
+    docs = DataDocs(home)
+    for module in modules:
         suite = module.build_suite(cfg)
         frame = frame_for(module.TARGET, home, sources, as_of, cfg)
-        results = validate_frame(suite, frame)
+        severity = getattr(module, "SEVERITY", "error")
+        results = docs.validate(suite, frame, severity, run_name=f"{as_of.isoformat()} {run_id}")
         bad = sum(not r.passed for r in results)
         progress.emit(
             "gate",
             f"{suite.name}: {len(results) - bad}/{len(results)} passed ({len(frame):,} rows)",
         )
         checks.extend(results)
-    report = GateReport(tuple(checks))
+    report = GateReport(tuple(apply_severity(checks, cfg.severity)))
     path = store_results(home, run_id, as_of, report)
-    progress.emit("gate", f"{report.summary()} (results: {path})")
+    progress.emit("gate", f"{report.summary()} (results: {path}; Data Docs: {docs.index})")
     return report

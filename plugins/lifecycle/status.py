@@ -59,17 +59,20 @@ def record_deliveries(home: Home, sources: SourcesConfig, as_of: date) -> int:
             r.loaded,
             r.quarantined,
             r.duplicates,
+            r.undeclared_columns,
+            r.repeat_of,
+            r.newest_cursor,
         )  # fmt: skip
         for r in delivery_reports(home, sources, as_of)
     ]
     ddl = (
         "table_key varchar, delivery_date date, file varchar, rows_read bigint,"
-        " rows_loaded bigint, rows_quarantined bigint, rows_duplicate bigint"
+        " rows_loaded bigint, rows_quarantined bigint, rows_duplicate bigint,"
+        " undeclared_columns varchar, repeat_of varchar, newest_record_at varchar"
     )
     with connect(home.warehouse) as con:
         con.execute("begin")
-        append_rows(con, RAW_DELIVERIES, ddl, [])
-        con.execute(f"delete from {RAW_DELIVERIES}")
+        con.execute(f"drop table if exists {RAW_DELIVERIES}")
         append_rows(con, RAW_DELIVERIES, ddl, rows)
         con.execute("commit")
     return len(rows)

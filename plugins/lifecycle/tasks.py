@@ -32,7 +32,8 @@ def source_names() -> list[str]:
 
 
 def extract(source: str, context: dict[str, Any]) -> dict[str, int]:
-    """Extract one source. Bad data (missing file, wrong header) fails at once; other
+    """Extract one source. A delivery that cannot be read (empty, truncated, wrong header
+    or encoding) fails at once: only the source can fix it. A file not there yet and other
     errors (I/O, network) are left to the task's retries."""
     from airflow.sdk.exceptions import AirflowFailException
 

@@ -8,6 +8,7 @@ import pytest
 from lifecycle.config import SourcesConfig, load_sources
 from lifecycle.extract import (
     ExtractError,
+    MissingDelivery,
     days_to_extract,
     extract_file,
     extract_source,
@@ -111,7 +112,8 @@ def test_extract_file_rerun_replaces_the_partition_and_leaves_no_temp_file(
 
 
 def test_extract_file_missing_file_names_table_and_path(home: Home, cfg: SourcesConfig) -> None:
-    with pytest.raises(ExtractError, match=r"orders\.orders: source file missing for 2026-06-30"):
+    missing = r"orders\.orders: source file missing for 2026-06-30"
+    with pytest.raises(MissingDelivery, match=missing):
         extract_file(home, _orders(cfg), DAY, "run1", datetime(2026, 7, 1, tzinfo=UTC))
 
 

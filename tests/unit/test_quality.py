@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 
 from lifecycle.config import load_lifecycle
 from lifecycle.quality import CheckResult, GateReport, load_suite_modules, validate_frame
@@ -13,9 +14,29 @@ from lifecycle.quality import CheckResult, GateReport, load_suite_modules, valid
 CFG = load_lifecycle().quality
 
 
+def _module(name: str) -> Any:
+    return next(m for m in load_suite_modules() if m.build_suite(CFG).name == name)
+
+
 def _suite(name: str) -> Any:
-    module = next(m for m in load_suite_modules() if m.build_suite(CFG).name.startswith(name))
-    return module.build_suite(CFG)
+    return _module(name).build_suite(CFG)
+
+
+def _validate(name: str, frame: pd.DataFrame) -> list[CheckResult]:
+    """Validate as the gate does: with the suite's own default severity."""
+    module = _module(name)
+    return validate_frame(module.build_suite(CFG), frame, module.SEVERITY)
+
+
+def _deliveries(**columns: list[Any]) -> pd.DataFrame:
+    """The deliveries frame's judged columns; clean unless a column is given."""
+    rows = len(next(iter(columns.values())))
+    base: dict[str, list[Any]] = {
+        "table_key": ["orders.orders", "app.events", "crm.contacts"][:rows],
+        "quarantined": [0] * rows, "quarantine_limit": [5] * rows,
+        "undeclared_columns": [None] * rows, "repeat_of": [None] * rows,
+    }  # fmt: skip
+    return pd.DataFrame(base | columns)
 
 
 def _orders(**overrides: Any) -> pd.DataFrame:
@@ -37,43 +58,75 @@ def _failed(results: list[CheckResult]) -> list[str]:
 
 
 def test_raw_orders_suite_passes_good_orders() -> None:
-    assert _failed(validate_frame(_suite("raw__orders"), _orders())) == []
+    assert _failed(_validate("raw__orders", _orders())) == []
 
 
 def test_raw_orders_suite_fails_unknown_currency() -> None:
-    results = validate_frame(_suite("raw__orders"), _orders(currency="XXX"))
+    results = _validate("raw__orders", _orders(currency="XXX"))
     assert _failed(results) == ["expect_column_values_to_be_in_set(currency)"]
 
 
 def test_raw_orders_suite_fails_missing_key() -> None:
-    results = validate_frame(_suite("raw__orders"), _orders(order_id=None))
+    results = _validate("raw__orders", _orders(order_id=None))
     assert _failed(results) == ["expect_column_values_to_not_be_null(order_id)"]
 
 
 def test_raw_orders_suite_fails_changed_column_set() -> None:
     frame = _orders().rename(columns={"total_amount": "amount"})
-    assert _failed(validate_frame(_suite("raw__orders"), frame)) == [
-        "expect_table_columns_to_match_set"
-    ]
+    assert _failed(_validate("raw__orders", frame)) == ["expect_table_columns_to_match_set"]
 
 
 def test_deliveries_suite_fails_a_delivery_over_its_quarantine_limit() -> None:
-    frame = pd.DataFrame(
-        {"table_key": ["orders.orders", "app.events"], "quarantined": [3, 61],
-         "quarantine_limit": [50, 60]}
-    )  # fmt: skip
-    results = validate_frame(_suite("raw__deliveries"), frame)
-    assert _failed(results) == [
-        "expect_column_pair_values_a_to_be_greater_than_b(quarantine_limit,quarantined)"
-    ]
+    frame = _deliveries(quarantined=[3, 61], quarantine_limit=[50, 60])
+    results = _validate("raw__deliveries", frame)
+    assert [(r.check, r.severity) for r in results if not r.passed] == [
+        ("expect_column_pair_values_a_to_be_greater_than_b(quarantine_limit,quarantined)",
+         "error")
+    ]  # fmt: skip
 
 
 def test_deliveries_suite_passes_deliveries_within_their_limit() -> None:
+    frame = _deliveries(quarantined=[5, 0], quarantine_limit=[5, 5])
+    assert _failed(_validate("raw__deliveries", frame)) == []
+
+
+def test_deliveries_suite_warns_of_undeclared_columns_and_a_repeated_file() -> None:
+    results = _validate(
+        "raw__deliveries",
+        _deliveries(undeclared_columns=[None, "coupon_code"], repeat_of=["2026-06-29", None]),
+    )
+    failed = [(r.check, r.severity) for r in results if not r.passed]
+    assert failed == [
+        ("expect_column_values_to_be_null(undeclared_columns)", "warn"),
+        ("expect_column_values_to_be_null(repeat_of)", "warn"),
+    ]
+    assert GateReport(tuple(results)).passed  # warnings publish
+
+
+def test_freshness_suite_flags_a_table_whose_newest_record_is_too_old() -> None:
     frame = pd.DataFrame(
-        {"table_key": ["orders.orders", "app.events"], "quarantined": [5, 0],
-         "quarantine_limit": [5, 5]}
+        {"table_key": ["orders.orders", "app.events", "crm.owners"],
+         "latest_delivery": ["2026-06-30"] * 3,
+         "content_age_days": [0.4, 5.5, 200.0], "max_age_days": [2, 2, None]}
     )  # fmt: skip
-    assert _failed(validate_frame(_suite("raw__deliveries"), frame)) == []
+    results = _validate("raw__freshness", frame)
+    assert [(r.check, r.severity) for r in results if not r.passed] == [
+        ("expect_column_pair_values_a_to_be_greater_than_b(max_age_days,content_age_days)",
+         "warn")
+    ]  # fmt: skip
+    assert "1 unexpected" in next(r.observed for r in results if not r.passed)
+
+
+def test_freshness_suite_passes_fresh_tables_and_flags_one_never_delivered() -> None:
+    fresh = pd.DataFrame(
+        {"table_key": ["orders.orders", "crm.owners"], "latest_delivery": ["2026-06-30"] * 2,
+         "content_age_days": [1.9, 90.0], "max_age_days": [2, None]}
+    )  # fmt: skip
+    assert _failed(_validate("raw__freshness", fresh)) == []
+    never = fresh.assign(latest_delivery=["2026-06-30", None], content_age_days=[1.0, None])
+    assert _failed(_validate("raw__freshness", never)) == [
+        "expect_column_values_to_not_be_null(latest_delivery)"
+    ]
 
 
 def test_deliveries_frame_limit_is_share_of_rows_but_at_least_the_allowance(
@@ -104,16 +157,14 @@ def test_deliveries_frame_limit_is_share_of_rows_but_at_least_the_allowance(
 def test_gate_report_summary_names_failed_error_checks_only() -> None:
     report = GateReport(
         (
-            CheckResult(
-                "raw__orders__critical", "in_set(currency)", "error", "3 unexpected", False
-            ),
+            CheckResult("raw__orders", "in_set(currency)", "error", "3 unexpected", False),
             CheckResult("dbt", "not_null_x", "warn", "2 failing rows", False),
             CheckResult("dbt", "unique_y", "error", "pass", True),
         )
     )
     assert not report.passed
     assert report.summary() == (
-        "gate FAILED: 3 checks, 1 failed, 1 warnings: raw__orders__critical in_set(currency)"
+        "gate FAILED: 3 checks, 1 failed, 1 warnings: raw__orders in_set(currency)"
         " (observed 3 unexpected)"
     )
 
@@ -128,9 +179,7 @@ def test_volume_suite_flags_a_day_far_outside_the_usual_band() -> None:
         {"table_key": ["orders.orders", "app.events", "crm.contacts", "support.tickets"],
          "volume_ratio": [1.3, 10.5, 0.05, None]}
     )  # fmt: skip
-    suite = _suite("raw__volume")
-    results = validate_frame(suite, frame)
-    assert suite.name.endswith("__warning")
+    results = _validate("raw__volume", frame)
     assert [(r.check, r.severity, r.passed) for r in results] == [
         ("expect_column_values_to_be_between(volume_ratio)", "warn", False)
     ]
@@ -141,7 +190,7 @@ def test_volume_suite_passes_usual_days_and_tables_without_history() -> None:
     frame = pd.DataFrame(
         {"table_key": ["orders.orders", "app.events"], "volume_ratio": [0.4, None]}
     )
-    assert _failed(validate_frame(_suite("raw__volume"), frame)) == []
+    assert _failed(_validate("raw__volume", frame)) == []
 
 
 def test_deliveries_frame_compares_a_day_with_the_median_of_earlier_days(
@@ -172,3 +221,65 @@ def test_deliveries_frame_compares_a_day_with_the_median_of_earlier_days(
     assert frame.loc[orders.key, "usual_read"] == 100
     assert frame.loc[orders.key, "volume_ratio"] == 12.0
     assert pd.isna(frame.loc[events.key, "volume_ratio"])
+
+
+def test_configured_severity_overrides_a_suite_and_one_check() -> None:
+    from lifecycle.quality import apply_severity
+
+    checks = [
+        CheckResult("raw__volume", "between(volume_ratio)", "warn", "2 unexpected", False),
+        CheckResult("raw__orders", "in_set(currency)", "error", "1 unexpected", False),
+        CheckResult("raw__orders", "not_null(order_id)", "error", "0 unexpected", True),
+    ]
+    judged = apply_severity(
+        checks, {"raw__volume": "error", "raw__orders.in_set(currency)": "warn"}
+    )
+    assert [c.severity for c in judged] == ["error", "warn", "error"]
+    assert (
+        GateReport(tuple(judged))
+        .summary()
+        .startswith(
+            "gate FAILED: 3 checks, 1 failed, 1 warnings: raw__volume between(volume_ratio)"
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"raw__volum": "error"}, r"quality\.severity\.raw__volum: no suite 'raw__volum'"),
+        ({"raw__volume": "fatal"}, r"quality\.severity\.raw__volume: 'fatal' is not one of"),
+    ],
+)
+def test_a_severity_override_must_name_a_suite_and_a_severity(
+    overrides: dict[str, str], message: str
+) -> None:
+    from lifecycle.config import ConfigError
+    from lifecycle.quality import check_overrides
+
+    suites = [m.build_suite(CFG).name for m in load_suite_modules()]
+    check_overrides({"dbt.unique_x": "warn", "raw__volume": "error"}, suites)
+    with pytest.raises(ConfigError, match=message):
+        check_overrides(overrides, suites)
+
+
+def test_data_docs_keep_every_run_and_render_an_index(tmp_path: Path) -> None:
+    from lifecycle.paths import Home
+    from lifecycle.quality import DataDocs
+
+    home = Home(tmp_path)
+    good = _deliveries(quarantined=[0, 1])
+    bad = _deliveries(quarantined=[0, 9])
+    for run, frame in (("2026-06-29 run1", good), ("2026-06-30 run2", bad)):
+        checks = DataDocs(home).validate(_suite("raw__deliveries"), frame, "error", run)
+    assert [c.passed for c in checks] == [False, True, True, True]
+    docs = DataDocs(home)
+    assert docs.index.is_file()
+    stored = sorted((home.quality / "gx" / "uncommitted" / "validations").rglob("*.json"))
+    assert len(stored) == 2
+    verdicts = {json.loads(p.read_text())["meta"]["run_id"]["run_name"]:
+                json.loads(p.read_text())["success"] for p in stored}  # fmt: skip
+    assert verdicts == {"2026-06-29 run1": True, "2026-06-30 run2": False}
+    pages = list((docs.index.parent / "validations").rglob("*.html"))
+    assert len(pages) == 2
+    assert "raw__deliveries" in docs.index.read_text()
