@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 PARTITION = "delivery_date"
 LINEAGE_COLUMNS = ("_source", "_file", "_line", "_delivery_date", "_run_id", "_extracted_at")
 QUARANTINE_COLUMNS = (
-    "_source", "_table", "_file", "_line", "_delivery_date", "column_name", "reason",
+    "_source", "_table", "_file", "_line", "_delivery_date", "column_name", "rule", "reason",
     "raw_record", "_run_id", "_extracted_at",
 )  # fmt: skip
 
@@ -151,7 +151,7 @@ def _parse_csv(
         raw = ",".join(fields)
         if len(fields) != width:
             reason = f"expected {width} fields, found {len(fields)}"
-            yield _Parsed(line, raw, Rejection(None, reason))
+            yield _Parsed(line, raw, Rejection(None, reason, "wrong_field_count"))
             continue
         record = dict(zip(header, fields, strict=True))
         yield _Parsed(line, raw, validate_row(table.columns, record, context))
@@ -168,11 +168,17 @@ def _parse_jsonl(
             obj = json.loads(raw)
         except json.JSONDecodeError as exc:
             yield _Parsed(
-                number, raw, Rejection(None, f"malformed JSON: {exc.msg} at column {exc.colno}")
+                number,
+                raw,
+                Rejection(
+                    None, f"malformed JSON: {exc.msg} at column {exc.colno}", "malformed_json"
+                ),
             )
             continue
         if not isinstance(obj, dict):
-            yield _Parsed(number, raw, Rejection(None, "a JSON line must be an object"))
+            yield _Parsed(
+                number, raw, Rejection(None, "a JSON line must be an object", "not_a_json_object")
+            )
             continue
         record = flatten(obj)
         if not declared.issuperset(record):
@@ -278,24 +284,27 @@ def extract_file(
     newest: datetime | None = None
     shape = _Shape()
 
-    def reject(parsed: _Parsed, column: str | None, reason: str) -> None:
-        bad.append((table.source, table.name, shown, parsed.line, day.isoformat(), column,
-                    reason, parsed.raw, run_id, stamp))  # fmt: skip
+    def reject(parsed: _Parsed, rejection: Rejection) -> None:
+        bad.append((table.source, table.name, shown, parsed.line, day.isoformat(),
+                    rejection.column, rejection.rule, rejection.reason, parsed.raw, run_id,
+                    stamp))  # fmt: skip
 
     for parsed in parse_file(table, text, shown, context, shape):
         read += 1
         row = parsed.row
         if isinstance(row, Rejection):
-            reject(parsed, row.column, row.reason)
+            reject(parsed, row)
             continue
         if row in seen and row[key_index] is not None:
             duplicates += 1
             continue
         version = (row[key_index], row[cursor_index])
         if version in versions:
-            reject(parsed, table.primary_key,
-                   f"conflicting version of {table.primary_key} {row[key_index]}: same"
-                   f" {table.cursor} as line {versions[version]}, different content")  # fmt: skip
+            reason = (
+                f"conflicting version of {table.primary_key} {row[key_index]}: same"
+                f" {table.cursor} as line {versions[version]}, different content"
+            )
+            reject(parsed, Rejection(table.primary_key, reason, "conflicting_version"))
             continue
         versions[version] = parsed.line
         seen.add(row)
@@ -349,7 +358,7 @@ def extract_file(
     if not report.adds_up():  # pragma: no cover - an invariant, not a branch
         raise AssertionError(f"{table.key} {day}: counts do not add up: {report}")
     _write_json({**asdict(report), "run_id": run_id}, target / "_extract.json", run_id)
-    for reason in sorted({b[6] for b in bad})[:3]:
+    for reason in sorted({b[7] for b in bad})[:3]:
         log.info("%s %s quarantined: %s", table.key, day, reason)
     return report
 

@@ -24,14 +24,18 @@ FALSE_WORDS = frozenset({"false", "f", "0", "no"})
 
 @dataclass(frozen=True)
 class Rejection:
-    """Why a row was quarantined: the column (if one) and the rule, in words."""
+    """Why a row was quarantined: the column (if one), the rule it broke (a stable code the
+    data team's tables group by) and the reason in words (naming the value)."""
 
     column: str | None
     reason: str
+    rule: str
 
 
 class InvalidValue(ValueError):
-    pass
+    def __init__(self, reason: str, rule: str) -> None:
+        super().__init__(reason)
+        self.rule = rule
 
 
 @dataclass(frozen=True)
@@ -61,56 +65,69 @@ def _number(text: str, integer: bool) -> Decimal:
         number = Decimal(text)
     except InvalidOperation:
         kind = "an integer" if integer else "a number"
-        raise InvalidValue(f"{text!r} is not {kind}") from None
+        raise InvalidValue(
+            f"{text!r} is not {kind}", "not_a_number" if not integer else "not_an_integer"
+        ) from None
     if not number.is_finite():
-        raise InvalidValue(f"{text!r} is not a finite number")
+        raise InvalidValue(f"{text!r} is not a finite number", "not_a_number")
     if integer and number != number.to_integral_value():
-        raise InvalidValue(f"{text!r} is not an integer")
+        raise InvalidValue(f"{text!r} is not an integer", "not_an_integer")
     return number
 
 
 def check_value(spec: ColumnSpec, value: Any, context: DeliveryContext | None = None) -> str | None:
     """Return the raw text for a value, or raise InvalidValue naming the broken rule."""
     if isinstance(value, (dict, list)) and spec.type != "json":
-        raise InvalidValue(f"nested {type(value).__name__} where {spec.type} expected")
+        raise InvalidValue(
+            f"nested {type(value).__name__} where {spec.type} expected", "nested_value"
+        )
     text = _as_text(value)
     if text is None:
         if spec.required:
-            raise InvalidValue("required value is missing")
+            raise InvalidValue("required value is missing", "required_missing")
         return None
     if spec.type in ("integer", "decimal"):
         if isinstance(value, float) and not math.isfinite(value):
-            raise InvalidValue(f"{text!r} is not a finite number")
+            raise InvalidValue(f"{text!r} is not a finite number", "not_a_number")
         number = _number(text, integer=spec.type == "integer")
         if spec.min is not None and number < Decimal(str(spec.min)):
-            raise InvalidValue(f"{text} is below the minimum {spec.min}")
+            raise InvalidValue(f"{text} is below the minimum {spec.min}", "below_minimum")
         if spec.max is not None and number > Decimal(str(spec.max)):
-            raise InvalidValue(f"{text} is above the maximum {spec.max}")
+            raise InvalidValue(f"{text} is above the maximum {spec.max}", "above_maximum")
     elif spec.type == "timestamp":
         try:
             parsed = datetime.fromisoformat(text)
         except ValueError:
-            raise InvalidValue(f"{text!r} is not an ISO-8601 timestamp") from None
+            raise InvalidValue(
+                f"{text!r} is not an ISO-8601 timestamp", "not_a_timestamp"
+            ) from None
         if parsed.tzinfo is None:
-            raise InvalidValue(f"{text!r} has no UTC offset, so its instant is ambiguous")
+            raise InvalidValue(
+                f"{text!r} has no UTC offset, so its instant is ambiguous", "no_utc_offset"
+            )
         if spec.min_year is not None and parsed.year < spec.min_year:
-            raise InvalidValue(f"{text} is before {spec.min_year}, when the company was founded")
+            raise InvalidValue(
+                f"{text} is before {spec.min_year}, when the company was founded",
+                "before_company_founded",
+            )
         if context is not None and parsed > context.not_after:
             raise InvalidValue(
-                f"{text} is in the future: after the delivery day {context.delivery_day} ended"
+                f"{text} is in the future: after the delivery day {context.delivery_day} ended",
+                "in_the_future",
             )
     elif spec.type == "currency":
         if context is not None and text.upper() not in context.currencies:
             raise InvalidValue(
                 f"{text!r} is not an accepted currency (config/lifecycle.yml quality.currencies:"
-                f" {', '.join(sorted(context.currencies))})"
+                f" {', '.join(sorted(context.currencies))})",
+                "unknown_currency",
             )
     elif spec.type == "boolean":
         if text.lower() not in TRUE_WORDS | FALSE_WORDS:
-            raise InvalidValue(f"{text!r} is not a boolean")
+            raise InvalidValue(f"{text!r} is not a boolean", "not_a_boolean")
         text = "true" if text.lower() in TRUE_WORDS else "false"
     if spec.values is not None and text not in spec.values:
-        raise InvalidValue(f"{text!r} is not one of {', '.join(spec.values)}")
+        raise InvalidValue(f"{text!r} is not one of {', '.join(spec.values)}", "value_not_allowed")
     return text
 
 
@@ -125,7 +142,7 @@ def validate_row(
         try:
             values.append(check_value(spec, record.get(spec.source_field), context))
         except InvalidValue as exc:
-            return Rejection(spec.source_field, str(exc))
+            return Rejection(spec.source_field, str(exc), exc.rule)
     return tuple(values)
 
 

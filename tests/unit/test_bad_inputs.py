@@ -75,7 +75,7 @@ def _extract(home: Home, table: TableConfig, day: date = DAY) -> PartitionReport
 def _quarantined(home: Home, table: TableConfig) -> list[tuple[Any, ...]]:
     folder = quarantine_dir(home, table, DAY)
     return duckdb.sql(
-        "select _file, _line, column_name, reason"
+        "select _file, _line, column_name, rule, reason"
         f" from '{folder}/data.parquet' order by _line"
     ).fetchall()
 
@@ -196,40 +196,47 @@ def test_empty_json_lines_file_is_a_day_with_zero_rows(home: Home, cfg: SourcesC
 # --- rows are quarantined with file, line, column and rule; the rest loads ---
 
 BAD_ORDERS = [
-    ("wrong type", {"total_amount": "12,50"}, "total_amount", "'12,50' is not a number"),
-    ("negative amount", {"total_amount": -3}, "total_amount", "-3 is below the minimum 0"),
-    ("absurd amount", {"total_amount": 2_500_000}, "total_amount",
+    ("wrong type", {"total_amount": "12,50"}, "total_amount", "not_a_number",
+     "'12,50' is not a number"),
+    ("negative amount", {"total_amount": -3}, "total_amount", "below_minimum",
+     "-3 is below the minimum 0"),
+    ("absurd amount", {"total_amount": 2_500_000}, "total_amount", "above_maximum",
      "2500000 is above the maximum 1000000"),
-    ("unknown currency", {"currency": "XBT"}, "currency",
+    ("unknown currency", {"currency": "XBT"}, "currency", "unknown_currency",
      "'XBT' is not an accepted currency (config/lifecycle.yml quality.currencies:"
      " AUD, CAD, EUR, GBP, JPY, USD)"),
     ("before the company existed", {"placed_at": "2009-03-01T10:00:00+00:00"}, "placed_at",
+     "before_company_founded",
      "2009-03-01T10:00:00+00:00 is before 2015, when the company was founded"),
     ("in the future", {"updated_at": "2026-07-01T00:10:00+00:00"}, "updated_at",
+     "in_the_future",
      "2026-07-01T00:10:00+00:00 is in the future: after the delivery day 2026-06-30 ended"),
     ("in the future, as another offset", {"placed_at": "2026-07-01T03:00:00+02:00"},
-     "placed_at", "2026-07-01T03:00:00+02:00 is in the future: after the delivery day"
-     " 2026-06-30 ended"),
-    ("no offset", {"placed_at": "2026-06-30T10:00:00"}, "placed_at",
+     "placed_at", "in_the_future",
+     "2026-07-01T03:00:00+02:00 is in the future: after the delivery day 2026-06-30 ended"),
+    ("no offset", {"placed_at": "2026-06-30T10:00:00"}, "placed_at", "no_utc_offset",
      "'2026-06-30T10:00:00' has no UTC offset, so its instant is ambiguous"),
-    ("missing key", {"order_id": None}, "order_id", "required value is missing"),
-    ("value outside its set", {"status": "lost"}, "status",
+    ("missing key", {"order_id": None}, "order_id", "required_missing",
+     "required value is missing"),
+    ("value outside its set", {"status": "lost"}, "status", "value_not_allowed",
      "'lost' is not one of pending, paid, shipped, delivered, cancelled, refunded"),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    ("change", "column", "rule"), [c[1:] for c in BAD_ORDERS], ids=[c[0] for c in BAD_ORDERS]
+    ("change", "column", "rule", "reason"),
+    [c[1:] for c in BAD_ORDERS],
+    ids=[c[0] for c in BAD_ORDERS],
 )
 def test_bad_value_is_quarantined_naming_file_line_column_and_rule(
-    home: Home, cfg: SourcesConfig, change: dict[str, Any], column: str, rule: str
+    home: Home, cfg: SourcesConfig, change: dict[str, Any], column: str, rule: str, reason: str
 ) -> None:
     orders = _table(cfg, "orders.orders")
     good = [ORDER | {"order_id": f"G{i}"} for i in range(3)]
     _deliver(home, orders, _orders(good[0], ORDER | {"order_id": "B1"} | change, *good[1:]))
     assert _counts(_extract(home, orders)) == (4, 3, 1, 0)
     assert _quarantined(home, orders) == [
-        ("orders/orders/orders_2026-06-30.jsonl", 2, column, rule)
+        ("orders/orders/orders_2026-06-30.jsonl", 2, column, rule, reason)
     ]
 
 
@@ -244,10 +251,15 @@ def test_malformed_json_line_is_quarantined(home: Home, cfg: SourcesConfig) -> N
     orders = _table(cfg, "orders.orders")
     _deliver(home, orders, _orders(ORDER, '{"order_id": "O2", "status": paid}', "[1, 2]"))
     assert _counts(_extract(home, orders)) == (3, 1, 2, 0)
-    (file, line, column, reason), second = _quarantined(home, orders)
-    assert (file, line, column) == ("orders/orders/orders_2026-06-30.jsonl", 2, None)
+    (file, line, column, rule, reason), second = _quarantined(home, orders)
+    assert (file, line, column, rule) == (
+        "orders/orders/orders_2026-06-30.jsonl",
+        2,
+        None,
+        "malformed_json",
+    )
     assert reason.startswith("malformed JSON: Expecting value at column")
-    assert second[1:] == (3, None, "a JSON line must be an object")
+    assert second[1:] == (3, None, "not_a_json_object", "a JSON line must be an object")
 
 
 def test_csv_row_with_wrong_field_count_is_quarantined(home: Home, cfg: SourcesConfig) -> None:
@@ -255,7 +267,13 @@ def test_csv_row_with_wrong_field_count_is_quarantined(home: Home, cfg: SourcesC
     _deliver(home, owners, f"{OWNERS_HEADER}\n{OWNER}\nOW-2,Bob,b@x.com,emea,true\n")
     assert _counts(_extract(home, owners)) == (2, 1, 1, 0)
     assert _quarantined(home, owners) == [
-        ("crm/owners/owners_2026-06-30.csv", 3, None, "expected 6 fields, found 5")
+        (
+            "crm/owners/owners_2026-06-30.csv",
+            3,
+            None,
+            "wrong_field_count",
+            "expected 6 fields, found 5",
+        )  # fmt: skip
     ]
 
 
@@ -268,9 +286,7 @@ def test_identical_repeat_of_a_row_is_dropped_and_counted(home: Home, cfg: Sourc
     assert _counts(_extract(home, orders)) == (3, 2, 0, 1)
 
 
-def test_versions_of_a_key_with_different_cursors_both_load(
-    home: Home, cfg: SourcesConfig
-) -> None:
+def test_versions_of_a_key_with_different_cursors_both_load(home: Home, cfg: SourcesConfig) -> None:
     """Staging keeps the latest version (highest cursor) of each key."""
     orders = _table(cfg, "orders.orders")
     later = ORDER | {"status": "shipped", "updated_at": "2026-06-30T18:00:00+02:00"}
@@ -286,7 +302,7 @@ def test_same_key_and_cursor_with_different_content_is_quarantined(
     _deliver(home, orders, _orders(ORDER, ORDER | {"total_amount": 99}, ORDER))
     assert _counts(_extract(home, orders)) == (3, 1, 1, 1)
     assert _quarantined(home, orders) == [
-        ("orders/orders/orders_2026-06-30.jsonl", 2, "order_id",
+        ("orders/orders/orders_2026-06-30.jsonl", 2, "order_id", "conflicting_version",
          "conflicting version of order_id O1: same updated_at as line 1, different content")
     ]  # fmt: skip
 
@@ -315,7 +331,9 @@ def test_a_file_delivered_again_on_a_later_day_is_reported_as_a_repeat(
     # Re-running the day: the earlier delivery is not extracted again, and still recognised.
     rerun = extract_source("orders", DAY, "r2", home, cfg)
     assert [(r.table, r.delivery_date, r.repeat_of) for r in rerun][0] == (
-        "orders.orders", "2026-06-30", "2026-06-29"
+        "orders.orders",
+        "2026-06-30",
+        "2026-06-29",
     )
 
 

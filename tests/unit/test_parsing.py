@@ -12,7 +12,7 @@ def test_check_value_keeps_decimal_text() -> None:
 
 def test_validate_row_rejects_negative_amount_naming_column_and_rule() -> None:
     result = validate_row([AMOUNT], {"total_amount": -3})
-    assert result == Rejection("total_amount", "-3 is below the minimum 0")
+    assert result == Rejection("total_amount", "-3 is below the minimum 0", "below_minimum")
 
 
 def test_validate_row_rejects_unparseable_number() -> None:
@@ -39,12 +39,12 @@ def test_validate_row_accepts_salesforce_offset_without_colon() -> None:
 
 def test_validate_row_rejects_value_outside_allowed_set() -> None:
     result = validate_row([STATUS], {"status": "lost"})
-    assert result == Rejection("status", "'lost' is not one of paid, shipped")
+    assert result == Rejection("status", "'lost' is not one of paid, shipped", "value_not_allowed")
 
 
 def test_validate_row_rejects_missing_required_value() -> None:
     assert validate_row([AMOUNT], {"total_amount": "  "}) == Rejection(
-        "total_amount", "required value is missing"
+        "total_amount", "required value is missing", "required_missing"
     )
 
 
