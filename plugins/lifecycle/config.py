@@ -137,6 +137,9 @@ class QualityConfig:
     max_quarantine_share: float
     quarantine_allowance_rows: int
     currencies: tuple[str, ...]
+    # The churn risk score's cap, `churn_risk.max_score` (its one home): the loader copies
+    # it here so the churn-risk suite, which gets only this config, can check scores.
+    max_risk_score: int
     volume_band: tuple[float, float] = (0.1, 10.0)
     volume_history_days: int = 14
     volume_min_history: int = 5
@@ -339,6 +342,7 @@ def load_lifecycle(path: Path | None = None) -> LifecycleConfig:
     rules = _need(data, "lifecycle", str(path))
     quality = _need(data, "quality", str(path))
     where = f"{path}: lifecycle"
+    churn_risk = parse_churn_risk(data, path)
     return LifecycleConfig(
         reporting_currency=str(_need(data, "reporting_currency", str(path))),
         rules=LifecycleRules(
@@ -356,6 +360,7 @@ def load_lifecycle(path: Path | None = None) -> LifecycleConfig:
                 _need(quality, "quarantine_allowance_rows", f"{path}: quality")
             ),
             currencies=tuple(_need(quality, "currencies", f"{path}: quality")),
+            max_risk_score=churn_risk.max_score,
             volume_band=_band(quality, "volume_band", f"{path}: quality"),
             volume_history_days=_days(quality, "volume_history_days", f"{path}: quality"),
             volume_min_history=_days(quality, "volume_min_history", f"{path}: quality"),
@@ -366,7 +371,7 @@ def load_lifecycle(path: Path | None = None) -> LifecycleConfig:
             },
             severity={str(k): str(v) for k, v in (quality.get("severity") or {}).items()},
         ),
-        churn_risk=parse_churn_risk(data, path),
+        churn_risk=churn_risk,
         activation=parse_activation(data, path),
         clv=parse_clv(data, path),
         rfm_segments=parse_rfm_segments(data, path),

@@ -188,6 +188,15 @@ def frame_for(
         key = target.removeprefix("raw:")
         table = next(t for t in sources.tables if t.key == key)
         return raw_delivery_frame(home, table, as_of)
+    if target.startswith("warehouse:"):
+        # A query (`{as_of}` is the run's as-of date, ISO) or a bare `schema.table`.
+        from lifecycle.io import connect
+
+        query = target.removeprefix("warehouse:").replace("{as_of}", as_of.isoformat())
+        if not query.lstrip().lower().startswith(("select", "with")):
+            query = f"select * from {query}"
+        with connect(home.warehouse, read_only=True) as con:
+            return con.sql(query).df()
     raise ValueError(f"unknown expectation target {target!r}")
 
 
