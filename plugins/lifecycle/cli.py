@@ -124,8 +124,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     for name, rows in info["tables"].items():
         print(f"  {name:<60} {rows:>9,} rows")
     print("quarantined rows: " + ", ".join(f"{k} {v}" for k, v in info["quarantine"].items() if v))
+    for warning in info["warnings"]:
+        print(f"gate warning: {warning}")
     if info.get("report"):
         print(f"report: {info['report']}")
+    if info.get("data_docs"):
+        print(f"data docs: {info['data_docs']}")
     return 0
 
 

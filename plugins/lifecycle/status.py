@@ -106,9 +106,20 @@ def status(home: Home, sources: SourcesConfig) -> dict[str, Any]:
             "select run_id, as_of_date, published_at, gate from publish_log"
             " where is_current order by published_at desc limit 1"
         ).fetchone()
+        warnings = (
+            con.execute(
+                "select suite || ' ' || check_name || ' (observed ' || observed || ')'"
+                " from quality_results where run_id = ? and severity = 'warn' and not passed"
+                " order by suite, check_name",
+                [last[0]],
+            ).fetchall()
+            if last is not None
+            else []
+        )
     if last is None:
         return {"as_of": None, "gate": None, "tables": {}, "message": "nothing published yet"}
     run_id, as_of, published_at, gate = last
+    docs = home.quality / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
     quarantine, freshness = _raw_health(home, sources, as_of)
     return {
         "as_of": as_of.isoformat(),
@@ -120,4 +131,6 @@ def status(home: Home, sources: SourcesConfig) -> dict[str, Any]:
         "report": str(home.report_file) if home.report_file.exists() else None,
         "quarantine": quarantine,
         "freshness": freshness,
+        "warnings": [w[0] for w in warnings],
+        "data_docs": str(docs) if docs.exists() else None,
     }

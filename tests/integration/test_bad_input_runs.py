@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import subprocess
+import sys
 from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -208,6 +211,13 @@ def test_warnings_are_stored_and_the_gate_passed(nights: dict[str, Any]) -> None
     assert all(severity == "warn" for _, _, severity in failed), rows
     docs = nights["home"].quality / "gx" / "uncommitted" / "data_docs" / "local_site"
     assert (docs / "index.html").is_file()
+    shown = subprocess.run(
+        [str(Path(sys.executable).with_name("lifecycle")), "status"],
+        env=os.environ | {"LIFECYCLE_HOME": str(nights["home"].root)},
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "gate warning: raw__deliveries expect_column_values_to_be_null(repeat_of)" in shown
+    assert f"data docs: {docs / 'index.html'}" in shown
 
 
 def test_a_repeated_file_counts_nothing_twice(nights: dict[str, Any]) -> None:
