@@ -3,6 +3,7 @@
 import os
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,15 +18,26 @@ LoadedHome = tuple[Home, dict[str, Any]]
 @pytest.fixture(scope="session")
 def load_home(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., LoadedHome]:
     """A factory: generate demo sources into a new home and extract every source up to
-    `end`; returns the home and the generator's manifest."""
+    `end`; returns the home and the generator's manifest. `plant`, if given, edits the
+    generated sources (home.sources) before they are extracted."""
 
-    def load(name: str, *, customers: int, days: int, seed: int, end: date) -> LoadedHome:
+    def load(
+        name: str,
+        *,
+        customers: int,
+        days: int,
+        seed: int,
+        end: date,
+        plant: Callable[[Path], None] | None = None,
+    ) -> LoadedHome:
         from lifecycle.demo import generate
 
         if os.environ.get("LIFECYCLE_SOURCES"):
             pytest.fail("unset LIFECYCLE_SOURCES: these tests generate their own sources")
         home = Home(tmp_path_factory.mktemp(name))
         manifest = generate(home.sources, customers=customers, days=days, seed=seed, end_date=end)
+        if plant is not None:
+            plant(home.sources)
         cfg = load_sources()
         for source in cfg.sources:
             extract_source(source.name, end, "test", home, cfg)

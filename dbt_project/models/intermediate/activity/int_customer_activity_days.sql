@@ -2,9 +2,10 @@
     lifecycle stages are computed from. What counts as activity, how late an app event
     may arrive and whether activity is shared within a CRM account are the rules in
     config/lifecycle.yml (`lifecycle.activity`, `late_data_lookback_days`,
-    `stage_unit`); this model is their one home. -#}
+    `stage_unit`); this model is their one home, except the late-data predicate,
+    which lives in macros/late_data.sql so fct_late_app_events counts what it
+    leaves out by the same rule. -#}
 {%- set app_events = var('lifecycle__activity_app_events') -%}
-{%- set lookback = lifecycle.lifecycle_days('late_data_lookback_days') | int -%}
 {%- set stage_unit = var('lifecycle__stage_unit') -%}
 {%- if stage_unit not in ['customer', 'account'] -%}
     {{ exceptions.raise_compiler_error(
@@ -27,9 +28,7 @@ record_days as (
         'app' as activity_kind,
         sum(event_count) as activity_count
     from {{ ref('int_app_event_days') }}
-    where delivery_date <= {{ lifecycle.as_of_date() }}
-        and event_date <= {{ lifecycle.as_of_date() }}
-        and event_date >= {{ dbt.dateadd('day', -lookback, 'delivery_date') }}
+    where {{ lifecycle.app_event_is_applied('event_date', 'delivery_date') }}
         and event_name in (
             {%- for name in app_events %}'{{ name }}'{{ ", " if not loop.last }}{% endfor -%}
             {{- "''" if not app_events -}}

@@ -30,7 +30,9 @@ renamed as (
 versioned as (
     select
         *,
-        {{ lifecycle.latest_first('account_id', 'updated_at') }} as version_rank
+        {{ lifecycle.latest_first('account_id', 'updated_at') }} as version_rank,
+        cast(min(_delivery_date) over (partition by account_id) as date)
+            as first_delivered_on
     from renamed
 ),
 
@@ -43,7 +45,8 @@ final as (
         account_type,
         country_code,
         created_at,
-        updated_at
+        updated_at,
+        first_delivered_on
     from versioned
     where version_rank = 1
 )

@@ -25,7 +25,9 @@ versioned as (
     select
         *,
         {{ lifecycle.latest_first('line_item_id', 'updated_at') }}
-            as version_rank
+            as version_rank,
+        cast(min(_delivery_date) over (partition by line_item_id) as date)
+            as first_delivered_on
     from renamed
 ),
 
@@ -40,7 +42,8 @@ final as (
         unit_price,
         cast(quantity * unit_price as decimal(18, 2)) as line_amount,
         currency,
-        updated_at
+        updated_at,
+        first_delivered_on
     from versioned
     where version_rank = 1
 )

@@ -27,7 +27,9 @@ versioned as (
     select
         *,
         {{ lifecycle.latest_first('refund_id', 'refunded_at') }}
-            as version_rank
+            as version_rank,
+        cast(min(_delivery_date) over (partition by refund_id) as date)
+            as first_delivered_on
     from renamed
 ),
 
@@ -47,7 +49,8 @@ final as (
         ) as refund_amount_usd,
         latest.reason,
         latest.refunded_at,
-        cast(latest.refunded_at as date) as refunded_date
+        cast(latest.refunded_at as date) as refunded_date,
+        latest.first_delivered_on
     from latest
     left join rates
         on {{ lifecycle.rate_for_month(

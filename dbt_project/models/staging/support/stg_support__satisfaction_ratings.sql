@@ -20,7 +20,9 @@ renamed as (
 versioned as (
     select
         *,
-        {{ lifecycle.latest_first('rating_id', 'rated_at') }} as version_rank
+        {{ lifecycle.latest_first('rating_id', 'rated_at') }} as version_rank,
+        cast(min(_delivery_date) over (partition by rating_id) as date)
+            as first_delivered_on
     from renamed
 ),
 
@@ -31,7 +33,8 @@ final as (
         score,
         score <= 2 as is_low_score,
         comment,
-        rated_at
+        rated_at,
+        first_delivered_on
     from versioned
     where version_rank = 1
 )
