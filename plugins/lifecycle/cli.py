@@ -96,12 +96,21 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 def cmd_dbt(args: argparse.Namespace) -> int:
     """Any dbt command with the as-of date and the lifecycle rules as vars."""
     from lifecycle.dbt_runner import run_dbt
+    from lifecycle.lock import Mode, WarehouseBusy, hold
 
     dbt_args = [a for a in args.dbt_args if a != "--"]
     if not dbt_args:
         print("give a dbt command after --, e.g. lifecycle dbt --as-of D -- build", file=sys.stderr)
         return 2
-    outcome = run_dbt(dbt_args, args.as_of, Home.from_env())
+    home = Home.from_env()
+    try:
+        # dbt opens the warehouse read-write whatever the command: one writer at a time.
+        with hold(home, Mode.EXCLUSIVE, task=f"lifecycle dbt {dbt_args[0]}",
+                  run_id="lifecycle dbt", as_of=args.as_of):  # fmt: skip
+            outcome = run_dbt(dbt_args, args.as_of, home)
+    except WarehouseBusy as exc:
+        print(f"  FAILED   {exc}", file=sys.stderr)
+        return 1
     for failure in outcome.failures:
         print(f"  FAILED   {failure}", file=sys.stderr)
     print(f"  dbt {dbt_args[0]}: {len(outcome.results)} nodes, {len(outcome.failures)} failed")

@@ -56,6 +56,11 @@ class Home:
         return self.root / "serving"
 
     @property
+    def lock_file(self) -> Path:
+        """The advisory lock of the one writer at a time (lifecycle.lock)."""
+        return self.root / "warehouse.lock"
+
+    @property
     def quality(self) -> Path:
         return self.root / "quality"
 
