@@ -46,7 +46,7 @@ def _print_published(home: Home) -> None:
         print(f"  {role + '.duckdb':<24} {name:<48} {rows:>9,} rows")
     example = home.serving_file("marketing")
     print(
-        "\nOpen them read-only; a new publication replaces a file atomically and open\n"
+        "\nOpen them read-only; a new publication switches every file at once and open\n"
         "connections keep reading the snapshot they opened:\n"
         f"  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{example}',"
         " read_only=True).sql('from rpt_marketing__segments limit 5'))\"\n"
