@@ -46,7 +46,7 @@ def _print_published(home: Home) -> None:
         print(f"  {role + '.duckdb':<24} {name:<48} {rows:>9,} rows")
     example = home.serving_file("marketing")
     print(
-        "\nOpen them read-only; a new publication replaces a file atomically and open\n"
+        "\nOpen them read-only; a new publication switches every file at once and open\n"
         "connections keep reading the snapshot they opened:\n"
         f"  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{example}',"
         " read_only=True).sql('from rpt_marketing__segments limit 5'))\"\n"
@@ -96,12 +96,21 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 def cmd_dbt(args: argparse.Namespace) -> int:
     """Any dbt command with the as-of date and the lifecycle rules as vars."""
     from lifecycle.dbt_runner import run_dbt
+    from lifecycle.lock import Mode, WarehouseBusy, hold
 
     dbt_args = [a for a in args.dbt_args if a != "--"]
     if not dbt_args:
         print("give a dbt command after --, e.g. lifecycle dbt --as-of D -- build", file=sys.stderr)
         return 2
-    outcome = run_dbt(dbt_args, args.as_of, Home.from_env())
+    home = Home.from_env()
+    try:
+        # dbt opens the warehouse read-write whatever the command: one writer at a time.
+        with hold(home, Mode.EXCLUSIVE, task=f"lifecycle dbt {dbt_args[0]}",
+                  run_id="lifecycle dbt", as_of=args.as_of):  # fmt: skip
+            outcome = run_dbt(dbt_args, args.as_of, home)
+    except WarehouseBusy as exc:
+        print(f"  FAILED   {exc}", file=sys.stderr)
+        return 1
     for failure in outcome.failures:
         print(f"  FAILED   {failure}", file=sys.stderr)
     print(f"  dbt {dbt_args[0]}: {len(outcome.results)} nodes, {len(outcome.failures)} failed")

@@ -74,16 +74,33 @@ def _run(args: list[str], home: Home, log: TextIO, env: dict[str, str] | None = 
     ).returncode
 
 
+def pool_slots(home: Home) -> int | None:
+    """Slots of the warehouse pool in the metadata DB (None: no DB or no such pool)."""
+    import sqlite3
+
+    db = home.airflow / "airflow.db"
+    if not db.exists():
+        return None
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as con:
+            row = con.execute("select slots from slot_pool where pool = ?", (POOL,)).fetchone()
+    except sqlite3.OperationalError:  # not migrated (yet)
+        return None
+    return int(row[0]) if row else None
+
+
 def ensure_airflow(home: Home, log: TextIO) -> None:
-    """Create Airflow's home and metadata DB once, and the warehouse's one-slot pool."""
+    """Create Airflow's home and metadata DB once, and the warehouse's one-slot pool (set
+    again whenever it is missing or has another size)."""
     home.airflow.mkdir(parents=True, exist_ok=True)
-    if (home.airflow / "airflow.db").exists():
+    commands = []
+    if not (home.airflow / "airflow.db").exists():
+        print(f"  setup    Airflow metadata DB in {home.airflow}", flush=True)
+        commands.append(["db", "migrate"])
+    if not commands and pool_slots(home) == 1:
         return
-    print(f"  setup    Airflow metadata DB in {home.airflow}", flush=True)
-    for args in (
-        ["db", "migrate"],
-        ["pools", "set", POOL, "1", "one writer at a time on the warehouse"],
-    ):
+    commands.append(["pools", "set", POOL, "1", "one writer at a time on the warehouse"])
+    for args in commands:
         if _run(args, home, log) != 0:
             raise RuntimeError(f"airflow {' '.join(args)} failed; see {log.name}")
 

@@ -56,6 +56,11 @@ class Home:
         return self.root / "serving"
 
     @property
+    def lock_file(self) -> Path:
+        """The advisory lock of the one writer at a time (lifecycle.lock)."""
+        return self.root / "warehouse.lock"
+
+    @property
     def quality(self) -> Path:
         return self.root / "quality"
 
@@ -72,7 +77,18 @@ class Home:
         return self.root / "dbt" / "target"
 
     def serving_file(self, role: str) -> Path:
+        """A role's current snapshot: a stable link to `current/<role>.duckdb`."""
         return self.serving / f"{role}.duckdb"
+
+    @property
+    def serving_current(self) -> Path:
+        """The link switched by publish: `current -> publications/<as-of>.<n>`."""
+        return self.serving / "current"
+
+    @property
+    def publications(self) -> Path:
+        """Every kept publication, one folder each, never changed once written."""
+        return self.serving / "publications"
 
     def serving_history(self, as_of: date) -> Path:
         """Where the publication of one as-of day is kept."""

@@ -1,27 +1,30 @@
-"""Publish (write-audit-publish): copy each role's gated tables into a new serving snapshot
-and swap it in with one atomic rename.
+"""Publish (write-audit-publish): copy each role's gated tables into a new publication and
+switch readers to it with one atomic rename, every role at once.
 
-Readers only ever open `serving/<role>.duckdb`. A snapshot is built under a temporary
-name and renamed over it, so a reader sees the old file or the new one, never a half-written
-file or a lock held by the writer. Every day's publication is also kept under
-`serving/history/<as-of>/`, so backfilled days have their own published state. Every
-publication is logged, one row per table, in `audit.publish_log` (warehouse) and in the data
-team's snapshot. Each publication also gets its HTML report (lifecycle.report), written and
-swapped in with the snapshots: `serving/history/<as-of>/report.html`, and
-`serving/report/index.html` for the current one.
+Readers only ever open `serving/<role>.duckdb` (and `serving/report/index.html`): stable links
+through `serving/current`, which points to one publication folder. A publication's snapshots
+and its HTML report (lifecycle.report) are written into a temporary folder, renamed to a new
+folder of their own, linked as the day's `serving/history/<as-of>`, and made current by
+replacing the `current` link (lifecycle.serving). A reader therefore sees the old publication
+in every role or the new one in every role, never a half-written file, a mix of two days or a
+lock held by the writer; a run killed at any point leaves the old publication current and only
+`.tmp` names behind, which the next publication removes. Backfilled days keep their own
+published state under `history/`, and the current one never moves backwards. Every publication
+is logged, one row per table, in `audit.publish_log` (warehouse) and in the data team's
+snapshot. Publishing holds the warehouse lock exclusively (lifecycle.lock).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from lifecycle import progress
+from lifecycle import progress, serving
 from lifecycle.io import append_rows, connect, table_checksum, warehouse_tables
+from lifecycle.lock import Mode, hold
 from lifecycle.paths import ROLES
 from lifecycle.report import render_report
 
@@ -108,12 +111,14 @@ def publish(home: Home, run_id: str, as_of: date, gate: str) -> list[PublishedTa
     already current: a backfill of an old day never moves readers backwards.
     """
     published_at = datetime.now(UTC).replace(tzinfo=None)  # lineage only
-    day_dir = home.serving_history(as_of)
-    day_dir.mkdir(parents=True, exist_ok=True)
-    with connect(home.warehouse) as wh:
-        current = current_as_of(wh)
+    with (
+        hold(home, Mode.EXCLUSIVE, task="publish", run_id=run_id, as_of=as_of),
+        connect(home.warehouse) as wh,
+    ):
+        logged = current_as_of(wh)
+        serving.tidy(home, logged)
+        current = max((d for d in (serving.current_day(home), logged) if d), default=None)
         is_current = current is None or as_of >= current
-        tmp = {role: day_dir / f".{role}.duckdb.{os.getpid()}.tmp" for role in ROLES}
         done: list[PublishedTable] = []
 
         def log_rows(tables: list[PublishedTable]) -> list[tuple[object, ...]]:
@@ -123,22 +128,20 @@ def publish(home: Home, run_id: str, as_of: date, gate: str) -> list[PublishedTa
                 for t in tables
             ]  # fmt: skip
 
-        report_tmp = day_dir / f".report.html.{os.getpid()}.tmp"
+        staged = serving.new_publication(home, as_of)
         try:
             for role in ROLES:
-                done.extend(_snapshot(wh, role, tmp[role], log_rows(done)))
+                done.extend(_snapshot(wh, role, staged / f"{role}.duckdb", log_rows(done)))
             # The report is written like the snapshots: if it fails, nothing is published.
-            render_report(home, as_of, run_id, gate=gate, con=wh, path=report_tmp)
-            for role in ROLES:
-                os.replace(tmp[role], day_dir / f"{role}.duckdb")
-            os.replace(report_tmp, home.report_history(as_of))
+            render_report(home, as_of, run_id, gate=gate, con=wh, path=staged / "report.html")
+            serving.commit(home, staged, as_of, make_current=is_current)
         finally:
-            for path in (*tmp.values(), report_tmp):
-                path.unlink(missing_ok=True)
+            shutil.rmtree(staged, ignore_errors=True)  # gone already once committed
+        wh.execute("begin")
         if is_current:
-            _make_current(home, as_of)
             wh.execute(f"update {PUBLISH_LOG} set is_current = false where is_current")
         append_rows(wh, PUBLISH_LOG, PUBLISH_LOG_DDL, log_rows(done))
+        wh.execute("commit")
     for t in done:
         progress.emit("publish", f"{t.role:<17} {t.table:<48} {t.row_count:>9,} rows")
     report = home.report_file if is_current else home.report_history(as_of)
@@ -146,22 +149,6 @@ def publish(home: Home, run_id: str, as_of: date, gate: str) -> list[PublishedTa
     if not is_current:
         progress.emit(
             "publish",
-            f"kept under {day_dir} only: {current} is newer and stays current",
+            f"kept under {home.serving_history(as_of)} only: {current} is newer and stays current",
         )
     return done
-
-
-def _make_current(home: Home, as_of: date) -> None:
-    """Copy a day's snapshots and report beside the current files, then rename each over
-    its file."""
-    day_dir = home.serving_history(as_of)
-    home.report_file.parent.mkdir(parents=True, exist_ok=True)
-    pairs = [(day_dir / f"{role}.duckdb", home.serving_file(role)) for role in ROLES]
-    pairs.append((home.report_history(as_of), home.report_file))
-    for source, current in pairs:
-        tmp = current.with_name(f".{current.name}.{os.getpid()}.tmp")
-        try:
-            shutil.copyfile(source, tmp)
-            os.replace(tmp, current)
-        finally:
-            tmp.unlink(missing_ok=True)

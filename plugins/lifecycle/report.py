@@ -3,10 +3,10 @@
 `render_report` reads aggregates from the warehouse (the marts of the run being published
 and the gate's results), shapes them (lifecycle.report_data), renders one self-contained
 page (lifecycle.report_html) and writes it under a temporary name, then renames it into
-place. publish.py calls it for every publication, keeps the page beside that day's
-snapshots (`serving/history/<as-of>/report.html`) and makes it current
-(`serving/report/index.html`) together with the snapshots, so the report moves only
-forwards too. The page opens from disk in any browser; it needs no server.
+place. publish.py calls it for every publication and writes the page into the publication's
+folder beside its snapshots (`serving/history/<as-of>/report.html`); the current one is
+`serving/report/index.html`, a link through `serving/current` switched with the snapshots, so
+the report moves only forwards too. The page opens from disk in any browser; it needs no server.
 """
 
 from __future__ import annotations

@@ -1,17 +1,23 @@
 """Task bodies of the nightly DAG: Airflow context in, one plugin call, something small out.
 
 Kept apart from the DAG file so the DAG parses without importing dbt, GX or pandas.
+Every body holds the warehouse lock (lifecycle.lock): the extracts shared, the writers
+(transform, gate, publish) exclusively. A task that finds it taken by another run fails at
+once, without retries.
 """
 
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from lifecycle.interval import as_of_for_interval
+from lifecycle.lock import Mode, WarehouseBusy, hold
 from lifecycle.paths import Home
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from datetime import date
 
 log = logging.getLogger(__name__)
@@ -25,6 +31,22 @@ def _run_id(context: dict[str, Any]) -> str:
     return str(context.get("run_id") or "manual")
 
 
+@contextmanager
+def _locked(context: dict[str, Any], task: str, mode: Mode) -> Iterator[Home]:
+    """The task's hold on the warehouse lock; refused -> AirflowFailException (no retry)."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from lifecycle import progress
+
+    home = Home.from_env()
+    try:
+        with hold(home, mode, task=task, run_id=_run_id(context), as_of=_as_of(context)):
+            yield home
+    except WarehouseBusy as exc:
+        progress.emit("lock", str(exc))
+        raise AirflowFailException(str(exc)) from exc
+
+
 def source_names() -> list[str]:
     from lifecycle.config import load_sources
 
@@ -33,19 +55,19 @@ def source_names() -> list[str]:
 
 def extract(source: str, context: dict[str, Any]) -> dict[str, int]:
     """Extract one source. A delivery that cannot be read (empty, truncated, wrong header
-    or encoding) fails at once: only the source can fix it. A file not there yet and other
-    errors (I/O, network) are left to the task's retries."""
+    or encoding) and a warehouse held by another run fail at once: retrying cannot help. A
+    file not there yet and other errors (I/O, network) are left to the task's retries."""
     from airflow.sdk.exceptions import AirflowFailException
 
     from lifecycle.config import load_sources
     from lifecycle.extract import ExtractError, extract_source
 
-    try:
-        reports = extract_source(
-            source, _as_of(context), _run_id(context), Home.from_env(), load_sources()
-        )
-    except ExtractError as exc:
-        raise AirflowFailException(str(exc)) from exc
+    with _locked(context, f"extract {source}", Mode.SHARED) as home:
+        try:
+            reports = extract_source(source, _as_of(context), _run_id(context), home,
+                                     load_sources())  # fmt: skip
+        except ExtractError as exc:
+            raise AirflowFailException(str(exc)) from exc
     return {
         "partitions": len(reports),
         "read": sum(r.read for r in reports),
@@ -65,7 +87,8 @@ def transform(context: dict[str, Any]) -> dict[str, int]:
     from lifecycle.dbt_runner import DbtError
 
     full_refresh = bool((context.get("params") or {}).get("full_refresh"))
-    outcome = build_warehouse(Home.from_env(), _as_of(context), full_refresh=full_refresh)
+    with _locked(context, "transform", Mode.EXCLUSIVE) as home:
+        outcome = build_warehouse(home, _as_of(context), full_refresh=full_refresh)
     if not outcome.success:
         raise DbtError("dbt build failed: " + "; ".join(outcome.failures))
     return {"nodes": len(outcome.results)}
@@ -78,8 +101,9 @@ def gate(context: dict[str, Any]) -> dict[str, int]:
     from lifecycle.config import load_lifecycle, load_sources
     from lifecycle.quality import run_gate
 
-    report = run_gate(Home.from_env(), _as_of(context), _run_id(context), load_sources(),
-                      load_lifecycle().quality)  # fmt: skip
+    with _locked(context, "gate", Mode.EXCLUSIVE) as home:
+        report = run_gate(home, _as_of(context), _run_id(context), load_sources(),
+                          load_lifecycle().quality)  # fmt: skip
     for check in report.failed:
         log.error(
             "gate check failed: %s %s (observed %s)", check.suite, check.check, check.observed
@@ -92,5 +116,6 @@ def gate(context: dict[str, Any]) -> dict[str, int]:
 def publish(context: dict[str, Any]) -> dict[str, int]:
     from lifecycle.publish import publish as publish_snapshots
 
-    done = publish_snapshots(Home.from_env(), _run_id(context), _as_of(context), gate="passed")
+    with _locked(context, "publish", Mode.EXCLUSIVE) as home:
+        done = publish_snapshots(home, _run_id(context), _as_of(context), gate="passed")
     return {"tables": len(done), "rows": sum(t.row_count for t in done)}

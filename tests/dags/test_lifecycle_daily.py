@@ -1,9 +1,10 @@
+from pathlib import Path
 from typing import Any
 
 import pytest
 from airflow.timetables.interval import CronDataIntervalTimetable
 
-from lifecycle.paths import REPO_ROOT, ROLES
+from lifecycle.paths import REPO_ROOT, ROLES, Home
 
 
 @pytest.fixture(scope="module")
@@ -41,3 +42,34 @@ def test_dag_publishes_only_after_the_gate(dag: Any) -> None:
 def test_dag_publish_emits_one_asset_per_role(dag: Any) -> None:
     uris = sorted(asset.uri for asset in dag.get_task("publish").outlets)
     assert uris == sorted(f"lifecycle://serving/{role}" for role in ROLES)
+
+
+def test_dag_pool_is_the_one_the_set_up_creates() -> None:
+    import importlib.util
+
+    from lifecycle.orchestrate import POOL
+
+    spec = importlib.util.spec_from_file_location("dag_file", REPO_ROOT / "dags/lifecycle_daily.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.POOL == POOL == "lifecycle_warehouse"
+
+
+@pytest.mark.slow
+def test_airflow_set_up_creates_the_pool_with_one_slot_and_mends_it(tmp_path: Path) -> None:
+    import sqlite3
+
+    from lifecycle.orchestrate import POOL, ensure_airflow, pool_slots
+
+    home = Home(tmp_path)
+    with (tmp_path / "setup.log").open("w") as log:
+        ensure_airflow(home, log)
+        assert pool_slots(home) == 1
+        with sqlite3.connect(home.airflow / "airflow.db") as con:
+            con.execute("update slot_pool set slots = 4 where pool = ?", (POOL,))
+        assert pool_slots(home) == 4
+
+        ensure_airflow(home, log)  # an existing home with the pool changed by hand
+
+    assert pool_slots(home) == 1

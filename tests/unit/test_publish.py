@@ -117,7 +117,7 @@ def test_publish_with_a_failing_report_publishes_nothing(
         publish(home, "run2", date(2026, 7, 1), gate="passed")
 
     assert _digest(home) | {"report": home.report_file.read_text(encoding="utf-8")} == before
-    assert list(home.serving_history(date(2026, 7, 1)).iterdir()) == []
+    assert not home.serving_history(date(2026, 7, 1)).exists()
     assert not list(home.serving.rglob(".*.tmp"))
     with duckdb.connect(str(home.warehouse), read_only=True) as con:
         runs = con.execute("select distinct run_id from audit.publish_log").fetchall()
