@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from lifecycle.rfm_config import RfmSegment
 
 COLUMN_TYPES = ("string", "integer", "decimal", "timestamp", "boolean", "json", "currency")
-SOURCE_KINDS = ("files",)
+SOURCE_KINDS = ("files", "sql", "rest")
 FILE_FORMATS = ("csv", "jsonl")
 
 
@@ -53,21 +53,32 @@ class ColumnSpec:
     max: float | None = None
     values: tuple[str, ...] | None = None
     min_year: int | None = None
+    # Where the value is in the source system when it differs from `source_field`: a
+    # database column (sql) or a dotted JSON path (rest). Files name fields as declared.
+    origin: str | None = None
 
     @property
     def name(self) -> str:
         return raw_name(self.source_field)
+
+    @property
+    def read_from(self) -> str:
+        return self.origin or self.source_field
 
 
 @dataclass(frozen=True)
 class TableConfig:
     source: str
     name: str
-    path: str
-    format: str
     primary_key: str
     cursor: str
     columns: tuple[ColumnSpec, ...]
+    kind: str = "files"
+    # files: the export's path under the sources folder ({date} = delivery day) and format.
+    path: str = ""
+    format: str = ""
+    # sql: the database table (`schema.table` or `table`); rest: the endpoint's path.
+    location: str = ""
 
     @property
     def key(self) -> str:
@@ -89,6 +100,13 @@ class SourceConfig:
     name: str
     kind: str
     tables: tuple[TableConfig, ...]
+    # sql / rest: an Airflow connection id (also read from the environment variable
+    # AIRFLOW_CONN_<ID>, as Airflow does), never a URL or credentials in the file.
+    connection: str | None = None
+    # sql / rest: the first day a first run pulls (each day is one cursor interval).
+    start: date | None = None
+    # rest: reader options (pagination, cursor parameters, retries), see lifecycle.readers.rest.
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -284,6 +302,7 @@ def _column(field_name: str, spec: dict[str, Any], where: str) -> ColumnSpec:
         max=spec.get("max"),
         values=tuple(str(v) for v in values) if values is not None else None,
         min_year=spec.get("min_year"),
+        origin=str(spec["from"]) if spec.get("from") is not None else None,
     )
 
 
@@ -291,7 +310,36 @@ def sources_path() -> Path:
     return Path(os.environ.get("LIFECYCLE_SOURCES_CONFIG", REPO_ROOT / "config" / "sources.yml"))
 
 
+def _source_table(
+    sname: str, kind: str, fmt: str, tname: str, tdata: dict[str, Any], twhere: str
+) -> TableConfig:
+    columns = tuple(
+        _column(f, spec, f"{twhere}.columns") for f, spec in _need(tdata, "columns", twhere).items()
+    )
+    table = TableConfig(
+        source=sname,
+        name=tname,
+        primary_key=_need(tdata, "primary_key", twhere),
+        cursor=_need(tdata, "cursor", twhere),
+        columns=columns,
+        kind=kind,
+        path=_need(tdata, "path", twhere) if kind == "files" else "",
+        format=fmt,
+        location=str(_need(tdata, {"sql": "table", "rest": "endpoint"}[kind], twhere))
+        if kind != "files"
+        else "",
+    )
+    for keyed in (table.primary_key, table.cursor):
+        if keyed not in {c.source_field for c in columns}:
+            raise ConfigError(f"{twhere}: {keyed!r} is not a declared column")
+    return table
+
+
 def load_sources(path: Path | None = None) -> SourcesConfig:
+    """The source configuration; each kind's own keys are checked here, so a missing
+    `path` (files), `table` (sql), `endpoint` or `connection` (sql, rest) fails at load."""
+    from datetime import date as date_type
+
     path = path or sources_path()
     data = _read_yaml(path)
     sources = []
@@ -300,30 +348,34 @@ def load_sources(path: Path | None = None) -> SourcesConfig:
         kind = _need(sdata, "kind", where)
         if kind not in SOURCE_KINDS:
             raise ConfigError(f"{where}: kind {kind!r} is not one of {SOURCE_KINDS}")
-        fmt = _need(sdata, "format", where)
-        if fmt not in FILE_FORMATS:
-            raise ConfigError(f"{where}: format {fmt!r} is not one of {FILE_FORMATS}")
-        tables = []
-        for tname, tdata in _need(sdata, "tables", where).items():
-            twhere = f"{where}.tables.{tname}"
-            columns = tuple(
-                _column(f, spec, f"{twhere}.columns")
-                for f, spec in _need(tdata, "columns", twhere).items()
-            )
-            table = TableConfig(
-                source=sname,
-                name=tname,
-                path=_need(tdata, "path", twhere),
-                format=fmt,
-                primary_key=_need(tdata, "primary_key", twhere),
-                cursor=_need(tdata, "cursor", twhere),
-                columns=columns,
-            )
-            for keyed in (table.primary_key, table.cursor):
-                if keyed not in {c.source_field for c in columns}:
-                    raise ConfigError(f"{twhere}: {keyed!r} is not a declared column")
-            tables.append(table)
-        sources.append(SourceConfig(name=sname, kind=kind, tables=tuple(tables)))
+        fmt = ""
+        if kind == "files":
+            fmt = _need(sdata, "format", where)
+            if fmt not in FILE_FORMATS:
+                raise ConfigError(f"{where}: format {fmt!r} is not one of {FILE_FORMATS}")
+        connection = start = None
+        if kind != "files":
+            connection = str(_need(sdata, "connection", where))
+            if "://" in connection:
+                raise ConfigError(
+                    f"{where}.connection: name an Airflow connection id, not a URL: credentials"
+                    " never go into this file"
+                )
+            raw_start = sdata.get("start")
+            if raw_start is not None and not isinstance(raw_start, date_type):
+                raise ConfigError(f"{where}.start: expected a date (YYYY-MM-DD), got {raw_start!r}")
+            start = raw_start
+        tables = tuple(
+            _source_table(sname, kind, fmt, tname, tdata, f"{where}.tables.{tname}")
+            for tname, tdata in _need(sdata, "tables", where).items()
+        )
+        options = sdata.get("options") or {}
+        if not isinstance(options, dict):
+            raise ConfigError(f"{where}.options: expected a mapping")
+        sources.append(
+            SourceConfig(name=sname, kind=kind, tables=tables, connection=connection,
+                         start=start, options=options)
+        )  # fmt: skip
     return SourcesConfig(
         company_founded_year=int(_need(data, "company_founded_year", str(path))),
         sources=tuple(sources),

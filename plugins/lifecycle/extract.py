@@ -1,9 +1,11 @@
-"""Extract: source exports -> raw zone (Parquet, one partition per table and delivery day).
+"""Extract: sources -> raw zone (Parquet, one partition per table and delivery day).
 
-A `files` source delivers one file per table per day. The run for as-of day D writes
-partition `delivery_date=D` from the file delivered on D. Any earlier delivered day whose
-partition is missing, or whose file changed since it was extracted, is (re)extracted in the
-same run, so the first run loads the history and a re-run of D replaces exactly D.
+Every source kind delivers one table's records per day (lifecycle.readers): a `files`
+source one file per table per day, a `sql` or `rest` source the records whose cursor falls
+in that day. The run for as-of day D writes partition `delivery_date=D` from D's delivery.
+Any earlier day whose partition is missing (or, for files, whose file changed since it was
+extracted) is (re)extracted in the same run, so the first run loads the history and a re-run
+of D replaces exactly D.
 
 Every partition is written to a temporary name and renamed into place; its `_extract.json`
 sidecar (counts and the source file's sha256) is written last and marks it complete.
@@ -12,26 +14,24 @@ Counts always add up: read = loaded + quarantined + duplicates dropped.
 
 from __future__ import annotations
 
-import csv
-import hashlib
 import json
 import logging
 import os
-import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from lifecycle.parsing import DeliveryContext, Rejection, flatten, validate_row
+from lifecycle.parsing import DeliveryContext, Rejection, validate_row
+from lifecycle.readers import SourceRecord, available_days, current_checksum, open_delivery
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping, Sequence
+    from collections.abc import Mapping, Sequence
     from pathlib import Path
 
-    from lifecycle.config import SourcesConfig, TableConfig
+    from lifecycle.config import SourceConfig, SourcesConfig, TableConfig
     from lifecycle.paths import Home
 
 log = logging.getLogger(__name__)
@@ -42,15 +42,6 @@ QUARANTINE_COLUMNS = (
     "_source", "_table", "_file", "_line", "_delivery_date", "column_name", "rule", "reason",
     "raw_record", "_run_id", "_extracted_at",
 )  # fmt: skip
-
-
-class ExtractError(RuntimeError):
-    """A delivery cannot be extracted at all (empty, truncated, wrong header, undecodable
-    bytes): retrying will not help, the source must re-deliver."""
-
-
-class MissingDelivery(RuntimeError):
-    """The as-of day's file has not arrived (yet): worth retrying, it may still be landing."""
 
 
 @dataclass(frozen=True)
@@ -74,131 +65,12 @@ class PartitionReport:
         return self.read == self.loaded + self.quarantined + self.duplicates
 
 
-@dataclass(frozen=True)
-class _Parsed:
-    line: int
-    raw: str
-    row: tuple[str | None, ...] | Rejection
-
-
-@dataclass
-class _Shape:
-    """What parsing learned about the file as a whole."""
-
-    undeclared: set[str] = field(default_factory=set)
-    last_line: int = 0
-    last_rejected: bool = False
-
-
 def partition_dir(home: Home, table: TableConfig, day: date) -> Path:
     return home.raw / table.source / table.name / f"{PARTITION}={day.isoformat()}"
 
 
 def quarantine_dir(home: Home, table: TableConfig, day: date) -> Path:
     return home.quarantine / table.source / table.name / f"{PARTITION}={day.isoformat()}"
-
-
-def delivered_days(table: TableConfig, sources_dir: Path) -> list[date]:
-    """Days for which the source has delivered a file for this table."""
-    pattern = table.path.replace("{date}", "*")
-    regex = re.compile(re.escape(table.path).replace(r"\{date\}", r"(\d{4}-\d{2}-\d{2})") + "$")
-    days = []
-    for found in sources_dir.glob(pattern):
-        match = regex.search(found.relative_to(sources_dir).as_posix())
-        if match:
-            days.append(date.fromisoformat(match.group(1)))
-    return sorted(days)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _read_text(table: TableConfig, path: Path, shown: str) -> str:
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ExtractError(
-            f"{table.key}: {shown} line {line}: not valid UTF-8 (byte {exc.start}: {exc.reason});"
-            " the whole file is rejected"
-        ) from None
-
-
-def _parse_csv(
-    table: TableConfig, text: str, shown: str, context: DeliveryContext, shape: _Shape
-) -> Iterator[_Parsed]:
-    reader = csv.reader(text.splitlines(keepends=True))
-    header = next(reader, None)
-    if header is None:
-        raise ExtractError(f"{table.key}: {shown}: empty file, expected a header row")
-    declared = [c.source_field for c in table.columns]
-    missing = [c for c in declared if c not in header]
-    if missing:
-        raise ExtractError(
-            f"{table.key}: {shown} line 1: header lacks declared column(s) {', '.join(missing)}"
-            f" (found: {', '.join(header)})"
-        )
-    shape.undeclared.update(c for c in header if c not in declared)
-    width = len(header)
-    for fields in reader:
-        line = reader.line_num
-        raw = ",".join(fields)
-        if len(fields) != width:
-            reason = f"expected {width} fields, found {len(fields)}"
-            yield _Parsed(line, raw, Rejection(None, reason, "wrong_field_count"))
-            continue
-        record = dict(zip(header, fields, strict=True))
-        yield _Parsed(line, raw, validate_row(table.columns, record, context))
-
-
-def _parse_jsonl(
-    table: TableConfig, text: str, context: DeliveryContext, shape: _Shape
-) -> Iterator[_Parsed]:
-    declared = {c.source_field for c in table.columns}
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        try:
-            obj = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            yield _Parsed(
-                number,
-                raw,
-                Rejection(
-                    None, f"malformed JSON: {exc.msg} at column {exc.colno}", "malformed_json"
-                ),
-            )
-            continue
-        if not isinstance(obj, dict):
-            yield _Parsed(
-                number, raw, Rejection(None, "a JSON line must be an object", "not_a_json_object")
-            )
-            continue
-        record = flatten(obj)
-        if not declared.issuperset(record):
-            shape.undeclared.update(k for k in record if k not in declared)
-        yield _Parsed(number, raw, validate_row(table.columns, record, context))
-
-
-def parse_file(
-    table: TableConfig, text: str, shown: str, context: DeliveryContext, shape: _Shape
-) -> Iterator[_Parsed]:
-    """Every data row of a decoded file, parsed and checked (`shape` learns the rest)."""
-    rows = (
-        _parse_csv(table, text, shown, context, shape)
-        if table.format == "csv"
-        else _parse_jsonl(table, text, context, shape)
-    )
-    for parsed in rows:
-        shape.last_line = parsed.line
-        shape.last_rejected = isinstance(parsed.row, Rejection)
-        yield parsed
 
 
 def delivery_context(
@@ -239,8 +111,9 @@ def _default_context(day: date) -> DeliveryContext:
     return delivery_context(load_sources(), day, load_lifecycle().quality.currencies)
 
 
-def extract_file(
+def extract_delivery(
     home: Home,
+    source: SourceConfig,
     table: TableConfig,
     day: date,
     run_id: str,
@@ -248,19 +121,12 @@ def extract_file(
     context: DeliveryContext | None = None,
     known: Mapping[str, str] | None = None,
 ) -> PartitionReport:
-    """Extract one delivered file into its raw and quarantine partitions.
+    """Extract one table's delivery for one day into its raw and quarantine partitions.
 
-    `known` maps the checksums of the table's other deliveries to their day, so a file
-    delivered again under a new day is reported as a repeat.
+    `known` maps the checksums of the table's other deliveries to their day, so a delivery
+    repeating an earlier one byte for byte is reported as a repeat.
     """
-    path = table.file_for(home.sources, day)
-    shown = (
-        path.relative_to(home.sources).as_posix()
-        if path.is_relative_to(home.sources)
-        else str(path)
-    )
-    if not path.is_file():
-        raise MissingDelivery(f"{table.key}: source file missing for {day}: {path}")
+    delivery = open_delivery(home, source, table, day)
     context = context or _default_context(day)
     target, qtarget = partition_dir(home, table, day), quarantine_dir(home, table, day)
     # The sidecar marks a complete partition: gone until this extraction has finished.
@@ -268,8 +134,7 @@ def extract_file(
     _remove_orphans(target)
     _remove_orphans(qtarget)
 
-    sha = _sha256(path)
-    text = _read_text(table, path, shown)
+    shown = delivery.shown
     source_fields = [c.source_field for c in table.columns]
     names = [c.name for c in table.columns]
     key_index = source_fields.index(table.primary_key)
@@ -282,18 +147,20 @@ def extract_file(
     bad: list[tuple[Any, ...]] = []
     read = duplicates = 0
     newest: datetime | None = None
-    shape = _Shape()
 
-    def reject(parsed: _Parsed, rejection: Rejection) -> None:
-        bad.append((table.source, table.name, shown, parsed.line, day.isoformat(),
-                    rejection.column, rejection.rule, rejection.reason, parsed.raw, run_id,
+    def reject(item: SourceRecord, rejection: Rejection) -> None:
+        bad.append((table.source, table.name, shown, item.line, day.isoformat(),
+                    rejection.column, rejection.rule, rejection.reason, item.raw, run_id,
                     stamp))  # fmt: skip
 
-    for parsed in parse_file(table, text, shown, context, shape):
+    for item in delivery.records:
         read += 1
-        row = parsed.row
+        if isinstance(item.record, Rejection):
+            reject(item, item.record)
+            continue
+        row = validate_row(table.columns, item.record, context)
         if isinstance(row, Rejection):
-            reject(parsed, row)
+            reject(item, row)
             continue
         if row in seen and row[key_index] is not None:
             duplicates += 1
@@ -304,26 +171,20 @@ def extract_file(
                 f"conflicting version of {table.primary_key} {row[key_index]}: same"
                 f" {table.cursor} as line {versions[version]}, different content"
             )
-            reject(parsed, Rejection(table.primary_key, reason, "conflicting_version"))
+            reject(item, Rejection(table.primary_key, reason, "conflicting_version"))
             continue
-        versions[version] = parsed.line
+        versions[version] = item.line
         seen.add(row)
         good.append(row)
-        lines.append(parsed.line)
+        lines.append(item.line)
         cursor = row[cursor_index]
         if cursor is not None:
             instant = datetime.fromisoformat(cursor).astimezone(UTC)
             newest = instant if newest is None or instant > newest else newest
-    if shape.last_rejected and not text.endswith(("\n", "\r")):
-        raise ExtractError(
-            f"{table.key}: {shown} line {shape.last_line}: the file ends mid-row (its last"
-            " line is incomplete and has no line end): truncated in transfer; the whole file"
-            " is rejected, re-deliver it"
-        )
-    if shape.undeclared:
+    if delivery.undeclared:
         log.warning(
             "%s: %s has undeclared column(s) %s, not loaded",
-            table.key, shown, sorted(shape.undeclared),
+            table.key, shown, sorted(delivery.undeclared),
         )  # fmt: skip
 
     columns: dict[str, list[Any]] = {name: [r[i] for r in good] for i, name in enumerate(names)}
@@ -345,13 +206,14 @@ def extract_file(
     qcols = {n: [row[i] for row in bad] for i, n in enumerate(QUARANTINE_COLUMNS)}
     _write_parquet(pa.table(qcols, schema=qschema), qtarget / "data.parquet", run_id)
 
+    sha = delivery.checksum()
     repeat_of = (known or {}).get(sha) if read else None
     if repeat_of is not None and repeat_of >= day.isoformat():
         repeat_of = None
     report = PartitionReport(
         table=table.key, delivery_date=day.isoformat(), file=shown, sha256=sha,
         read=read, loaded=len(good), quarantined=len(bad), duplicates=duplicates,
-        undeclared_columns=",".join(sorted(shape.undeclared)) or None,
+        undeclared_columns=",".join(sorted(delivery.undeclared)) or None,
         repeat_of=repeat_of,
         newest_cursor=newest.isoformat() if newest else None,
     )  # fmt: skip
@@ -374,26 +236,30 @@ def read_report(home: Home, table: TableConfig, day: date) -> PartitionReport | 
 
 
 def days_to_extract(
-    home: Home, table: TableConfig, as_of: date, known: dict[str, str] | None = None
+    home: Home,
+    source: SourceConfig,
+    table: TableConfig,
+    as_of: date,
+    known: dict[str, str] | None = None,
 ) -> list[date]:
-    """The as-of day, plus every earlier delivered day not yet (or no longer) in the raw zone.
+    """The as-of day, plus every earlier day with a delivery not yet (or no longer, for a
+    changed file) in the raw zone.
 
-    `known`, if given, is filled with the checksum -> first delivery day of the files
-    already extracted (non-empty ones), to tell a repeated file."""
+    `known`, if given, is filled with the checksum -> first delivery day of the deliveries
+    already extracted (non-empty ones), to tell a repeated delivery."""
     todo = []
-    for day in delivered_days(table, home.sources):
-        if day > as_of:
-            continue
+    for day in available_days(home, source, table, as_of):
         if day == as_of:
             todo.append(day)
             continue
         done = read_report(home, table, day)
-        if done is None or done.sha256 != _sha256(table.file_for(home.sources, day)):
+        now = current_checksum(home, source, table, day) if done is not None else None
+        if done is None or (now is not None and done.sha256 != now):
             todo.append(day)
         elif known is not None and done.read:
             known.setdefault(done.sha256, done.delivery_date)
     if as_of not in todo:
-        todo.append(as_of)  # extract_file reports the missing file by name
+        todo.append(as_of)  # the reader reports a missing delivery by name
     return todo
 
 
@@ -407,12 +273,13 @@ def extract_source(
     extracted_at = datetime.now(UTC)  # lineage only; no rule reads it
     currencies = load_lifecycle().quality.currencies
     reports: list[PartitionReport] = []
-    for table in cfg.source(source).tables:
+    src = cfg.source(source)
+    for table in src.tables:
         known: dict[str, str] = {}
         done = []
-        for day in days_to_extract(home, table, as_of, known):
+        for day in days_to_extract(home, src, table, as_of, known):
             context = delivery_context(cfg, day, currencies)
-            report = extract_file(home, table, day, run_id, extracted_at, context, known)
+            report = extract_delivery(home, src, table, day, run_id, extracted_at, context, known)
             if report.read:
                 first = known.get(report.sha256, report.delivery_date)
                 known[report.sha256] = min(first, report.delivery_date)

@@ -31,14 +31,16 @@ def published_tables(home: Home) -> list[tuple[str, str, int]]:
 
 def delivery_reports(home: Home, sources: SourcesConfig, as_of: date) -> list[PartitionReport]:
     """The extract's counts of every completed raw partition delivered up to the as-of day."""
-    from lifecycle.extract import delivered_days, read_report
+    from lifecycle.extract import read_report
+    from lifecycle.readers import available_days
 
     found = []
-    for table in sources.tables:
-        for day in delivered_days(table, home.sources):
-            report = read_report(home, table, day) if day <= as_of else None
-            if report is not None:
-                found.append(report)
+    for source in sources.sources:
+        for table in source.tables:
+            for day in available_days(home, source, table, as_of):
+                report = read_report(home, table, day)
+                if report is not None:
+                    found.append(report)
     return found
 
 

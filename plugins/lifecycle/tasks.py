@@ -60,7 +60,8 @@ def extract(source: str, context: dict[str, Any]) -> dict[str, int]:
     from airflow.sdk.exceptions import AirflowFailException
 
     from lifecycle.config import load_sources
-    from lifecycle.extract import ExtractError, extract_source
+    from lifecycle.extract import extract_source
+    from lifecycle.readers import ExtractError
 
     with _locked(context, f"extract {source}", Mode.SHARED) as home:
         try:

@@ -24,10 +24,15 @@ from typing import Any
 import duckdb
 import pytest
 
-from lifecycle.config import load_lifecycle, load_sources
-from lifecycle.extract import extract_file
+from lifecycle.config import SourceConfig, TableConfig, load_lifecycle, load_sources
+from lifecycle.extract import extract_delivery
 from lifecycle.orchestrate import run_day
 from lifecycle.paths import Home
+
+
+def _source_of(table: TableConfig) -> SourceConfig:
+    return load_sources().source(table.source)
+
 
 pytestmark = pytest.mark.slow
 FIRST, SECOND, THIRD = date(2026, 6, 29), date(2026, 6, 30), date(2026, 7, 1)
@@ -62,7 +67,14 @@ def _baseline(home: Home, key: str, day: date, scratch: Path) -> Counter[tuple[s
     target = _table(key).file_for(other.sources, day)
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(_file(home, key, day), target)
-    extract_file(other, _table(key), day, "baseline", datetime(2026, 7, 1, tzinfo=UTC))
+    extract_delivery(
+        other,
+        _source_of(_table(key)),
+        _table(key),
+        day,
+        "baseline",
+        datetime(2026, 7, 1, tzinfo=UTC),
+    )
     return _rules(other, key, day)
 
 

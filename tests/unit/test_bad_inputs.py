@@ -14,16 +14,20 @@ from typing import Any
 import duckdb
 import pytest
 
-from lifecycle.config import SourcesConfig, TableConfig, load_sources
+from lifecycle.config import SourceConfig, SourcesConfig, TableConfig, load_sources
 from lifecycle.extract import (
-    ExtractError,
-    MissingDelivery,
     PartitionReport,
-    extract_file,
+    extract_delivery,
     extract_source,
     quarantine_dir,
 )
 from lifecycle.paths import Home
+from lifecycle.readers import ExtractError, MissingDelivery
+
+
+def _source_of(table: TableConfig) -> SourceConfig:
+    return load_sources().source(table.source)
+
 
 DAY = date(2026, 6, 30)
 AT = datetime(2026, 7, 1, 1, tzinfo=UTC)
@@ -67,7 +71,7 @@ def _orders(*records: dict[str, Any] | str) -> str:
 
 
 def _extract(home: Home, table: TableConfig, day: date = DAY) -> PartitionReport:
-    report = extract_file(home, table, day, "run1", AT)
+    report = extract_delivery(home, _source_of(table), table, day, "run1", AT)
     assert report.adds_up()
     return report
 
@@ -353,6 +357,6 @@ def test_a_killed_extraction_leaves_no_temp_file_and_no_sidecar_behind(
     (folder / ".data.parquet.run0.tmp").write_bytes(b"PAR1 half a file")
     _deliver(home, orders, _orders(ORDER))
 
-    assert days_to_extract(home, orders, DAY) == [earlier, DAY]
+    assert days_to_extract(home, _source_of(orders), orders, DAY) == [earlier, DAY]
     _extract(home, orders, earlier)
     assert sorted(p.name for p in folder.iterdir()) == ["_extract.json", "data.parquet"]

@@ -5,17 +5,21 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from lifecycle.config import SourcesConfig, load_sources
+from lifecycle.config import SourceConfig, SourcesConfig, TableConfig, load_sources
 from lifecycle.extract import (
-    ExtractError,
-    MissingDelivery,
     days_to_extract,
-    extract_file,
+    extract_delivery,
     extract_source,
     partition_dir,
     quarantine_dir,
 )
 from lifecycle.paths import Home
+from lifecycle.readers import ExtractError, MissingDelivery
+
+
+def _source_of(table: TableConfig) -> SourceConfig:
+    return load_sources().source(table.source)
+
 
 DAY = date(2026, 6, 30)
 ORDER = {
@@ -58,7 +62,9 @@ def test_extract_file_counts_add_up_and_quarantine_names_the_rule(
     negative = json.dumps(ORDER | {"order_id": "O2", "total_amount": -3})
     write_orders(home, DAY, [good, good, negative, '{"order_id": "O3", "sta'])
 
-    report = extract_file(home, _orders(cfg), DAY, "run1", datetime(2026, 7, 1, tzinfo=UTC))
+    report = extract_delivery(
+        home, _source_of(_orders(cfg)), _orders(cfg), DAY, "run1", datetime(2026, 7, 1, tzinfo=UTC)
+    )
 
     assert (report.read, report.loaded, report.quarantined, report.duplicates) == (4, 1, 2, 1)
     folder = quarantine_dir(home, _orders(cfg), DAY)
@@ -73,14 +79,18 @@ def test_extract_file_keeps_different_versions_of_a_key(home: Home, cfg: Sources
     newer = ORDER | {"status": "shipped", "updated_at": "2026-06-30T12:00:00+02:00"}
     write_orders(home, DAY, [json.dumps(ORDER), json.dumps(newer)])
 
-    report = extract_file(home, _orders(cfg), DAY, "run1", datetime(2026, 7, 1, tzinfo=UTC))
+    report = extract_delivery(
+        home, _source_of(_orders(cfg)), _orders(cfg), DAY, "run1", datetime(2026, 7, 1, tzinfo=UTC)
+    )
 
     assert (report.loaded, report.duplicates) == (2, 0)
 
 
 def test_extract_file_writes_text_columns_with_lineage(home: Home, cfg: SourcesConfig) -> None:
     write_orders(home, DAY, [json.dumps(ORDER)])
-    extract_file(home, _orders(cfg), DAY, "run1", datetime(2026, 7, 1, tzinfo=UTC))
+    extract_delivery(
+        home, _source_of(_orders(cfg)), _orders(cfg), DAY, "run1", datetime(2026, 7, 1, tzinfo=UTC)
+    )
 
     row = duckdb.sql(
         "select customer__email, total_amount, _file, _line, _delivery_date, _run_id"
@@ -100,10 +110,14 @@ def test_extract_file_rerun_replaces_the_partition_and_leaves_no_temp_file(
     home: Home, cfg: SourcesConfig
 ) -> None:
     write_orders(home, DAY, [json.dumps(ORDER), json.dumps(ORDER | {"order_id": "O2"})])
-    extract_file(home, _orders(cfg), DAY, "run1", datetime(2026, 7, 1, tzinfo=UTC))
+    extract_delivery(
+        home, _source_of(_orders(cfg)), _orders(cfg), DAY, "run1", datetime(2026, 7, 1, tzinfo=UTC)
+    )
     write_orders(home, DAY, [json.dumps(ORDER)])
 
-    report = extract_file(home, _orders(cfg), DAY, "run2", datetime(2026, 7, 2, tzinfo=UTC))
+    report = extract_delivery(
+        home, _source_of(_orders(cfg)), _orders(cfg), DAY, "run2", datetime(2026, 7, 2, tzinfo=UTC)
+    )
 
     folder = partition_dir(home, _orders(cfg), DAY)
     assert report.loaded == 1
@@ -114,7 +128,14 @@ def test_extract_file_rerun_replaces_the_partition_and_leaves_no_temp_file(
 def test_extract_file_missing_file_names_table_and_path(home: Home, cfg: SourcesConfig) -> None:
     missing = r"orders\.orders: source file missing for 2026-06-30"
     with pytest.raises(MissingDelivery, match=missing):
-        extract_file(home, _orders(cfg), DAY, "run1", datetime(2026, 7, 1, tzinfo=UTC))
+        extract_delivery(
+            home,
+            _source_of(_orders(cfg)),
+            _orders(cfg),
+            DAY,
+            "run1",
+            datetime(2026, 7, 1, tzinfo=UTC),
+        )
 
 
 def test_extract_file_csv_header_missing_column_is_named(home: Home, cfg: SourcesConfig) -> None:
@@ -128,7 +149,9 @@ def test_extract_file_csv_header_missing_column_is_named(home: Home, cfg: Source
     with pytest.raises(
         ExtractError, match=r"crm\.owners: .*line 1: header lacks declared column\(s\) IsActive"
     ):
-        extract_file(home, owners, DAY, "run1", datetime(2026, 7, 1, tzinfo=UTC))
+        extract_delivery(
+            home, _source_of(owners), owners, DAY, "run1", datetime(2026, 7, 1, tzinfo=UTC)
+        )
 
 
 def test_extract_file_csv_row_with_wrong_field_count_is_quarantined(
@@ -143,7 +166,9 @@ def test_extract_file_csv_row_with_wrong_field_count_is_quarantined(
         "OW-2,Bob,b@x.com,emea\n"
     )
 
-    report = extract_file(home, owners, DAY, "run1", datetime(2026, 7, 1, tzinfo=UTC))
+    report = extract_delivery(
+        home, _source_of(owners), owners, DAY, "run1", datetime(2026, 7, 1, tzinfo=UTC)
+    )
 
     assert (report.read, report.loaded, report.quarantined) == (2, 1, 1)
 
@@ -154,9 +179,11 @@ def test_days_to_extract_catches_up_missing_days_and_skips_done_ones(
     table = _orders(cfg)
     for day in (date(2026, 6, 28), date(2026, 6, 29), DAY, date(2026, 7, 1)):
         write_orders(home, day, [json.dumps(ORDER)])
-    extract_file(home, table, date(2026, 6, 28), "run1", datetime(2026, 7, 1, tzinfo=UTC))
+    extract_delivery(
+        home, _source_of(table), table, date(2026, 6, 28), "run1", datetime(2026, 7, 1, tzinfo=UTC)
+    )
 
-    assert days_to_extract(home, table, DAY) == [date(2026, 6, 29), DAY]
+    assert days_to_extract(home, _source_of(table), table, DAY) == [date(2026, 6, 29), DAY]
 
 
 def test_days_to_extract_redoes_a_day_whose_file_changed(home: Home, cfg: SourcesConfig) -> None:
@@ -164,10 +191,12 @@ def test_days_to_extract_redoes_a_day_whose_file_changed(home: Home, cfg: Source
     earlier = date(2026, 6, 29)
     write_orders(home, earlier, [json.dumps(ORDER)])
     write_orders(home, DAY, [json.dumps(ORDER)])
-    extract_file(home, table, earlier, "run1", datetime(2026, 7, 1, tzinfo=UTC))
+    extract_delivery(
+        home, _source_of(table), table, earlier, "run1", datetime(2026, 7, 1, tzinfo=UTC)
+    )
     write_orders(home, earlier, [json.dumps(ORDER | {"status": "shipped"})])
 
-    assert days_to_extract(home, table, DAY) == [earlier, DAY]
+    assert days_to_extract(home, _source_of(table), table, DAY) == [earlier, DAY]
 
 
 def test_extract_source_covers_every_table_of_the_source(home: Home, cfg: SourcesConfig) -> None:

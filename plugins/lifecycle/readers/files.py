@@ -1,0 +1,140 @@
+"""The `files` kind: one export file per table per delivery day (CSV with a header, or JSON
+lines), under the sources folder."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from datetime import date
+from typing import TYPE_CHECKING
+
+from lifecycle.parsing import Rejection, flatten
+from lifecycle.readers import Delivery, ExtractError, MissingDelivery, SourceRecord
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from lifecycle.config import TableConfig
+    from lifecycle.paths import Home
+
+
+def delivered_days(table: TableConfig, sources_dir: Path) -> list[date]:
+    """Days for which the source has delivered a file for this table."""
+    pattern = table.path.replace("{date}", "*")
+    regex = re.compile(re.escape(table.path).replace(r"\{date\}", r"(\d{4}-\d{2}-\d{2})") + "$")
+    days = []
+    for found in sources_dir.glob(pattern):
+        match = regex.search(found.relative_to(sources_dir).as_posix())
+        if match:
+            days.append(date.fromisoformat(match.group(1)))
+    return sorted(days)
+
+
+def file_checksum(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _read_text(table: TableConfig, path: Path, shown: str) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ExtractError(
+            f"{table.key}: {shown} line {line}: not valid UTF-8 (byte {exc.start}: {exc.reason});"
+            " the whole file is rejected"
+        ) from None
+
+
+def _csv_records(
+    table: TableConfig, text: str, shown: str, undeclared: set[str]
+) -> Iterator[SourceRecord]:
+    reader = csv.reader(text.splitlines(keepends=True))
+    header = next(reader, None)
+    if header is None:
+        raise ExtractError(f"{table.key}: {shown}: empty file, expected a header row")
+    declared = [c.source_field for c in table.columns]
+    missing = [c for c in declared if c not in header]
+    if missing:
+        raise ExtractError(
+            f"{table.key}: {shown} line 1: header lacks declared column(s) {', '.join(missing)}"
+            f" (found: {', '.join(header)})"
+        )
+    undeclared.update(c for c in header if c not in declared)
+    width = len(header)
+    for fields in reader:
+        line = reader.line_num
+        raw = ",".join(fields)
+        if len(fields) != width:
+            reason = f"expected {width} fields, found {len(fields)}"
+            yield SourceRecord(line, raw, Rejection(None, reason, "wrong_field_count"))
+            continue
+        yield SourceRecord(line, raw, dict(zip(header, fields, strict=True)))
+
+
+def _jsonl_records(table: TableConfig, text: str, undeclared: set[str]) -> Iterator[SourceRecord]:
+    declared = {c.source_field for c in table.columns}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            reason = f"malformed JSON: {exc.msg} at column {exc.colno}"
+            yield SourceRecord(number, raw, Rejection(None, reason, "malformed_json"))
+            continue
+        if not isinstance(obj, dict):
+            reason = "a JSON line must be an object"
+            yield SourceRecord(number, raw, Rejection(None, reason, "not_a_json_object"))
+            continue
+        record = flatten(obj)
+        if not declared.issuperset(record):
+            undeclared.update(k for k in record if k not in declared)
+        yield SourceRecord(number, raw, record)
+
+
+def _checked_for_truncation(
+    table: TableConfig, text: str, shown: str, records: Iterator[SourceRecord]
+) -> Iterator[SourceRecord]:
+    """A file whose last line is malformed and has no line end was cut in transfer."""
+    last: SourceRecord | None = None
+    for last in records:
+        yield last
+    if last is not None and isinstance(last.record, Rejection) and not text.endswith(("\n", "\r")):
+        raise ExtractError(
+            f"{table.key}: {shown} line {last.line}: the file ends mid-row (its last line is"
+            " incomplete and has no line end): truncated in transfer; the whole file is"
+            " rejected, re-deliver it"
+        )
+
+
+def open_delivery(home: Home, table: TableConfig, day: date) -> Delivery:
+    path = table.file_for(home.sources, day)
+    shown = (
+        path.relative_to(home.sources).as_posix()
+        if path.is_relative_to(home.sources)
+        else str(path)
+    )
+    if not path.is_file():
+        raise MissingDelivery(f"{table.key}: source file missing for {day}: {path}")
+    checksum = file_checksum(path)
+    text = _read_text(table, path, shown)
+    undeclared: set[str] = set()
+    records = (
+        _csv_records(table, text, shown, undeclared)
+        if table.format == "csv"
+        else _jsonl_records(table, text, undeclared)
+    )
+    return Delivery(
+        shown=shown,
+        records=_checked_for_truncation(table, text, shown, records),
+        checksum=lambda: checksum,
+        undeclared=undeclared,
+    )
