@@ -1,7 +1,7 @@
 """Shared set-up for integration tests: demo sources generated and extracted into a home."""
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -44,3 +44,17 @@ def load_home(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., LoadedH
         return home, manifest
 
     return load
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """A throwaway PostgreSQL server for the session (lifecycle.pgserver): its URI, for the
+    `postgres` superuser. Tests make their own databases on it (`create_database`)."""
+    from lifecycle.pgserver import PgServerError, find_binaries, running_server
+
+    try:
+        find_binaries()
+    except PgServerError as exc:
+        pytest.skip(str(exc))
+    with running_server() as uri:
+        yield uri
