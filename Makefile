@@ -51,10 +51,26 @@ $(CHROMIUM_STAMP): $(CHROMIUM)
 
 chromium: $(CHROMIUM_STAMP)
 
+# The sql-source and server tests start throwaway PostgreSQL servers from the system's
+# binaries (lifecycle.pgserver); installed only when missing (needs root).
+PG_STAMP := $(VENV)/.postgresql
+$(PG_STAMP):
+	@mkdir -p $(VENV)
+	@if ! command -v initdb > /dev/null && ! ls /usr/lib/postgresql/*/bin/initdb > /dev/null 2>&1; then \
+		if [ "$$(id -u)" != 0 ]; then echo "error: PostgreSQL's server binaries are missing;" \
+			"run 'sudo apt-get install -y postgresql' (or 'make test' as root)" >&2; exit 1; fi; \
+		echo "==> installing Debian's postgresql for the tests (one time)"; \
+		{ apt-get -q -o DPkg::Lock::Timeout=600 update \
+			&& DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=600 \
+				install --no-install-recommends postgresql; } > $(VENV)/postgresql-install.log 2>&1 \
+			|| { tail -n 20 $(VENV)/postgresql-install.log; exit 1; }; \
+	fi
+	@touch $@
+
 demo: setup
 	@$(BIN)/lifecycle demo
 
-test: setup $(CHROMIUM_STAMP)
+test: setup $(CHROMIUM_STAMP) $(PG_STAMP)
 	@$(BIN)/python -m pytest
 
 lint: setup

@@ -291,7 +291,7 @@ def extract_source(
         dups = sum(r.duplicates for r in done)
         progress.emit(
             "extract",
-            f"{table.key:<32} {len(done):>4} file(s)  read {read:>9,} = loaded {loaded:,}"
+            f"{table.key:<32} {len(done):>4} day(s)  read {read:>9,} = loaded {loaded:,}"
             f" + quarantined {quarantined:,} + duplicates {dups:,}",
         )
     return reports

@@ -54,7 +54,7 @@ def pg_server() -> Iterator[str]:
 
     try:
         find_binaries()
-    except PgServerError as exc:
-        pytest.skip(str(exc))
+    except PgServerError as exc:  # `make test` installs them; a skip would hide the tests
+        pytest.fail(str(exc))
     with running_server() as uri:
         yield uri

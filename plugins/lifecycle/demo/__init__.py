@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from lifecycle.config import SourcesConfig, TableConfig, load_sources
+from lifecycle.paths import REPO_ROOT
 from lifecycle.demo.app import EVENT_COLUMNS, SHARE_LATE, EventTable
 from lifecycle.demo.clock import Span
 from lifecycle.demo.crm import ACCOUNT_COLUMNS, CONTACT_COLUMNS, OWNER_COLUMNS, build_crm
@@ -152,7 +153,9 @@ def generate(
 
 def _generate(out: Path, customers: int, days: int, seed: int, end_date: date) -> dict[str, Any]:
     span = Span(end_date - timedelta(days=days - 1), end_date)
-    tables = _check_contract(load_sources())
+    # The demo writes the file exports the default configuration reads, whatever
+    # LIFECYCLE_SOURCES_CONFIG points at (a sql or rest source reads what was loaded from them).
+    tables = _check_contract(load_sources(REPO_ROOT / "config" / "sources.yml"))
     log.info("demo: %d people, %s..%s, seed %d -> %s", customers, span.start, span.end, seed, out)
     pop = build_population(customers, span, seed)
     crm = build_crm(pop, seed)
