@@ -36,7 +36,6 @@ from typing import Any
 import numpy as np
 
 from lifecycle.config import SourcesConfig, TableConfig, load_sources
-from lifecycle.paths import REPO_ROOT
 from lifecycle.demo.app import EVENT_COLUMNS, SHARE_LATE, EventTable
 from lifecycle.demo.clock import Span
 from lifecycle.demo.crm import ACCOUNT_COLUMNS, CONTACT_COLUMNS, OWNER_COLUMNS, build_crm
@@ -55,6 +54,7 @@ from lifecycle.demo.shop_tables import (
 )
 from lifecycle.demo.support import RATING_COLUMNS, TICKET_COLUMNS, build_support
 from lifecycle.demo.writer import TableStats, write_table
+from lifecycle.paths import REPO_ROOT
 
 __all__ = ["generate"]
 
