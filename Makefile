@@ -67,10 +67,27 @@ $(PG_STAMP):
 	fi
 	@touch $@
 
+# The compose test validates docker-compose.yml with the compose CLI (no engine needed): the
+# docker CLI's plugin if it has one, else Debian's docker-compose, installed when missing.
+COMPOSE_STAMP := $(VENV)/.compose
+$(COMPOSE_STAMP):
+	@mkdir -p $(VENV)
+	@if command -v docker > /dev/null && ! docker compose version > /dev/null 2>&1 \
+		&& ! command -v docker-compose > /dev/null; then \
+		if [ "$$(id -u)" != 0 ]; then echo "error: the docker CLI has no compose plugin;" \
+			"run 'sudo apt-get install -y docker-compose' (or 'make test' as root)" >&2; exit 1; fi; \
+		echo "==> installing Debian's docker-compose for the compose test (one time)"; \
+		{ apt-get -q -o DPkg::Lock::Timeout=600 update \
+			&& DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=600 \
+				install --no-install-recommends docker-compose; } > $(VENV)/compose-install.log 2>&1 \
+			|| { tail -n 20 $(VENV)/compose-install.log; exit 1; }; \
+	fi
+	@touch $@
+
 demo: setup
 	@$(BIN)/lifecycle demo
 
-test: setup $(CHROMIUM_STAMP) $(PG_STAMP)
+test: setup $(CHROMIUM_STAMP) $(PG_STAMP) $(COMPOSE_STAMP)
 	@$(BIN)/python -m pytest
 
 lint: setup
