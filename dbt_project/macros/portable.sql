@@ -74,3 +74,22 @@
 {% macro spark__median(expr) -%}
     percentile({{ expr }}, 0.5)
 {%- endmacro %}
+
+{#- An 8-byte float. dbt.type_float() renders `float`, which is 8 bytes on
+    PostgreSQL but 4 (REAL) on DuckDB; `double` is DuckDB's and Spark's name,
+    `double precision` the standard's (PostgreSQL has no `double`). -#}
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double', 'lifecycle')()) }}
+{%- endmacro %}
+
+{% macro default__type_double() -%}
+    double precision
+{%- endmacro %}
+
+{% macro duckdb__type_double() -%}
+    double
+{%- endmacro %}
+
+{% macro spark__type_double() -%}
+    double
+{%- endmacro %}
