@@ -68,6 +68,11 @@ class Warehouse:
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return self._fetch(sql, params)[1]
 
+    def fetch(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[Row]]:
+        """Column names and rows."""
+        columns, rows = self._fetch(sql, params)
+        return [name for name, _ in columns], rows
+
     def query_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         rows = self.query(sql, params)
         return rows[0] if rows else None
@@ -95,12 +100,14 @@ class Warehouse:
                 frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
         return frame
 
-    def tables(self, schema: str) -> list[str]:
-        """The base tables of a schema, by name."""
+    def tables(self, schema: str, views: bool = False) -> list[str]:
+        """The base tables (and with `views`, the views) of a schema, by name."""
+        kinds = ["BASE TABLE", "VIEW"] if views else ["BASE TABLE"]
         rows = self.query(
             "select table_name from information_schema.tables"
-            " where table_schema = ? and table_type = 'BASE TABLE' order by table_name",
-            [schema],
+            f" where table_schema = ? and table_type in ({', '.join('?' for _ in kinds)})"
+            " order by table_name",
+            [schema, *kinds],
         )
         return [str(r[0]) for r in rows]
 
@@ -179,17 +186,21 @@ def warehouse_exists(home: Home) -> bool:
 
 
 @contextlib.contextmanager
-def open_warehouse(home: Home, read_only: bool = False) -> Iterator[Warehouse]:
-    """The warehouse of the current target; `read_only` matters to DuckDB (one writer, or
-    many readers), PostgreSQL sessions need no such care."""
-    target = warehouse_target()
+def open_warehouse(
+    home: Home, read_only: bool = False, target: Target | None = None,
+    settings: PgSettings | None = None,
+) -> Iterator[Warehouse]:  # fmt: skip
+    """The warehouse of the current target (or of `target`, e.g. to compare two);
+    `read_only` matters to DuckDB (one writer, or many readers), PostgreSQL sessions need no
+    such care."""
+    target = target or warehouse_target()
     if target == "duckdb":
         from lifecycle.io import connect
 
         with connect(home.warehouse, read_only=read_only) as con:
             yield Warehouse(target, con)
         return
-    con = pg_connect()
+    con = pg_connect(settings)
     try:
         yield Warehouse(target, con)
     finally:
