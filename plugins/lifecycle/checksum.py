@@ -46,9 +46,10 @@ def canonical(value: Any) -> str:
         text = f"{number.quantize(_QUANTUM, rounding=ROUND_HALF_EVEN):f}"
         return text.removeprefix("-") if Decimal(text) == 0 else text
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return value.isoformat(sep="T", timespec="microseconds")
+        instant: datetime = value
+        if instant.tzinfo is not None:
+            instant = instant.astimezone(UTC).replace(tzinfo=None)
+        return instant.isoformat(sep="T", timespec="microseconds")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, list | tuple):
