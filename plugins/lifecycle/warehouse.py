@@ -28,6 +28,8 @@ Row = tuple[Any, ...]
 _PG_TIMESTAMPTZ = 1184
 _PG_TIME_OIDS = frozenset({1082, 1114, _PG_TIMESTAMPTZ})
 _PG_FLOAT_OIDS = frozenset({1700, 700, 701})
+# smallint, integer, bigint, boolean: the dtypes DuckDB's .df() gives them.
+_PG_EXACT_DTYPES = {21: "int16", 23: "int32", 20: "int64", 16: "bool"}
 
 
 class Warehouse:
@@ -86,7 +88,8 @@ class Warehouse:
             return [(d.name, d.type_code) for d in cur.description], list(cur.fetchall())
 
     def frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
-        """A query's result as pandas, typed as DuckDB's `.df()` types it."""
+        """A query's result as pandas, typed as DuckDB's `.df()` types it (the gate's suites
+        check column types)."""
         import pandas as pd
 
         if self.target == "duckdb":
@@ -95,9 +98,16 @@ class Warehouse:
         frame = pd.DataFrame.from_records(rows, columns=[c for c, _ in columns])
         for name, oid in columns:
             if oid in _PG_TIME_OIDS:
-                frame[name] = pd.to_datetime(frame[name], utc=oid == _PG_TIMESTAMPTZ)
+                times = pd.to_datetime(frame[name], utc=oid == _PG_TIMESTAMPTZ)
+                frame[name] = times.astype("datetime64[us, UTC]" if oid == _PG_TIMESTAMPTZ
+                                           else "datetime64[us]")  # fmt: skip
             elif oid in _PG_FLOAT_OIDS:
                 frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
+            elif oid in _PG_EXACT_DTYPES:
+                # numpy's type without nulls, pandas' nullable one (Int32, boolean) with them
+                dtype = _PG_EXACT_DTYPES[oid]
+                nullable = dtype.capitalize() if dtype != "bool" else "boolean"
+                frame[name] = frame[name].astype(nullable if frame[name].isna().any() else dtype)
         return frame
 
     def tables(self, schema: str, views: bool = False) -> list[str]:
