@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 DBT_PROJECT = REPO_ROOT / "dbt_project"
+# The suffix of the role schemas dbt builds on PostgreSQL before publish swaps them in.
+NEXT_SUFFIX = "__next"
 _RESULT_EVENTS = {"LogModelResult", "LogSeedResult", "LogTestResult", "LogSnapshotResult"}
 
 
@@ -57,6 +59,12 @@ def dbt_env(home: Home) -> dict[str, str]:
     return env
 
 
+def publish_vars(target: str) -> dict[str, str]:
+    """On PostgreSQL the role schemas are built under a staging name, checked, and swapped
+    in by publishing (lifecycle.publish_pg); DuckDB publishes files of the built schemas."""
+    return {"lifecycle__publish_schema_suffix": NEXT_SUFFIX} if target == "postgres" else {}
+
+
 def _progress_line(event: dict[str, Any], quiet_passes: bool) -> str | None:
     """One operator line for a node-finished event of dbt's JSON log, else None.
 
@@ -86,8 +94,10 @@ def run_dbt(
     """
     from lifecycle.config import load_lifecycle
 
-    variables = load_lifecycle().dbt_vars(as_of) | (dbt_vars or {})
     env = os.environ | dbt_env(home)
+    variables = (
+        load_lifecycle().dbt_vars(as_of) | publish_vars(env["LIFECYCLE_TARGET"]) | (dbt_vars or {})
+    )
     results_file = home.dbt_target / "run_results.json"
     results_file.unlink(missing_ok=True)
     cmd = [

@@ -16,12 +16,15 @@ import pytest
 
 from lifecycle.build import build_warehouse
 from lifecycle.checksum import TableChecksum, rows_checksum, table_checksum
-from lifecycle.config import load_sources
+from lifecycle.config import load_lifecycle, load_sources
 from lifecycle.dbt_runner import DbtOutcome
 from lifecycle.extract import extract_source, partition_dir
 from lifecycle.io import connect
 from lifecycle.paths import ROLES, Home
 from lifecycle.pgserver import create_database
+from lifecycle.publish import AUDIT_TABLES, PublishedTable, PublishError
+from lifecycle.publish_pg import db_role, publish_postgres
+from lifecycle.quality import GateReport, run_gate
 from lifecycle.raw_load import QUARANTINE_TABLE, file_sha256, load_raw_zone, raw_table
 from lifecycle.target import TARGETS, PgSettings
 from lifecycle.warehouse import Warehouse, open_warehouse
@@ -41,6 +44,8 @@ class Engines:
     pg: PgSettings
     nights: dict[str, tuple[DbtOutcome, DbtOutcome]]  # engine -> (day before, as-of day)
     tables: dict[str, dict[str, TableChecksum]]  # schema.table -> engine -> checksum
+    gate: GateReport  # on PostgreSQL
+    published: list[PublishedTable]  # on PostgreSQL
 
 
 def _checksums(wh: Warehouse) -> dict[str, TableChecksum]:
@@ -70,6 +75,9 @@ def engines(load_home: Callable[..., tuple[Home, Any]], pg_server: str) -> Itera
             mp.setenv("LIFECYCLE_TARGET", target)
             before = build_warehouse(home, AS_OF - timedelta(days=1))
             nights[target] = (before, build_warehouse(home, AS_OF, with_tests=True))
+        # PostgreSQL built the role schemas as publish_<role>__next: gate and swap them in.
+        gate = run_gate(home, AS_OF, "pg-run", load_sources(), load_lifecycle().quality)
+        published = publish_postgres(home, "pg-run", AS_OF, gate="passed") if gate.passed else []
     tables: dict[str, dict[str, TableChecksum]] = {}
     for target in TARGETS:
         with open_warehouse(home, read_only=True, target=target, settings=pg) as wh:
@@ -78,10 +86,10 @@ def engines(load_home: Callable[..., tuple[Home, Any]], pg_server: str) -> Itera
     lines = [f"{'table':<62} {'duckdb':>7} {'postgres':>8}  checksum"]
     for name, by_engine in sorted(tables.items()):
         d, p = by_engine.get("duckdb"), by_engine.get("postgres")
-        verdict = "same" if d == p else "DIFFERS"
+        verdict = "same" if d == p else "DIFFERS" if d and p else "one engine only"
         lines.append(f"{name:<62} {d.rows if d else '-':>7} {p.rows if p else '-':>8}  {verdict}")
     (home.root / "engine_comparison.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    yield Engines(home, pg, nights, tables)
+    yield Engines(home, pg, nights, tables, gate, published)
 
 
 def test_every_model_and_test_passes_on_both_engines(engines: Engines) -> None:
@@ -96,6 +104,10 @@ def test_every_model_and_test_passes_on_both_engines(engines: Engines) -> None:
 def test_every_layer_has_the_same_rows_and_content_on_both_engines(engines: Engines) -> None:
     tables = engines.tables
     assert {s.split(".")[0] for s in tables} == set(SCHEMAS)
+    only_pg = {name for name, by_engine in tables.items() if set(by_engine) == {"postgres"}}
+    # Publishing copies the audit tables into the data team's schema (DuckDB: into its file).
+    assert only_pg == {f"publish_data_team.{t}" for t in AUDIT_TABLES}
+    tables = {name: by_engine for name, by_engine in tables.items() if name not in only_pg}
     assert all(set(by_engine) == {"duckdb", "postgres"} for by_engine in tables.values())
     differ = {
         name: (by_engine["duckdb"], by_engine["postgres"])
@@ -180,3 +192,92 @@ def test_raw_load_copies_only_the_partitions_that_changed(
     assert wh.query(
         "select count(*) from raw_orders.orders where _delivery_date = ?", [withdrawn.isoformat()]
     ) == [(0,)]
+
+
+def test_the_gate_passes_on_postgres_with_the_checks_duckdb_runs(engines: Engines) -> None:
+    assert engines.gate.passed, engines.gate.summary()
+    suites = {c.suite for c in engines.gate.checks}
+    assert {"dbt", "marts__customers", "marts__stage_spans", "raw__orders"} <= suites
+    assert len(engines.published) > 15
+
+
+def test_publishing_swapped_every_role_schema_in_and_left_no_staging_schema(
+    engines: Engines,
+) -> None:
+    with open_warehouse(engines.home, target="postgres", settings=engines.pg) as wh:
+        schemas = {r[0] for r in wh.query("select nspname from pg_namespace")}
+        logged = wh.query(
+            "select count(*) from audit.publish_log where run_id = 'pg-run' and is_current"
+        )
+    assert {f"publish_{role}" for role in ROLES} <= schemas
+    assert not [s for s in schemas if s.endswith(("__next", "__old"))]
+    assert logged == [(len(engines.published),)]
+
+
+def test_a_publication_without_a_new_build_fails_and_keeps_the_current_one(
+    engines: Engines,
+) -> None:
+    with pytest.raises(PublishError, match="publish_marketing__next"):
+        publish_postgres(engines.home, "pg-again", AS_OF, gate="passed")
+    with open_warehouse(engines.home, target="postgres", settings=engines.pg) as wh:
+        assert wh.tables("publish_marketing")
+        assert wh.query("select count(*) from audit.publish_log where run_id = 'pg-again'") == [
+            (0,)
+        ]
+
+
+def _login(engines: Engines, role: str) -> Any:
+    """A BI login that is a member of the role's database role (trust auth on loopback)."""
+    import psycopg2
+
+    user = f"bi_{role}"
+    with open_warehouse(engines.home, target="postgres", settings=engines.pg) as wh:
+        if not wh.query("select 1 from pg_roles where rolname = ?", [user]):
+            wh.execute(f"create role {user} login")
+            wh.execute(f"grant {db_role(role)} to {user}")
+    pg = engines.pg
+    con = psycopg2.connect(host=pg.host, port=pg.port, user=user, dbname=pg.dbname)
+    con.autocommit = True
+    return con
+
+
+def _select(con: Any, sql: str) -> list[Any]:
+    with con.cursor() as cur:
+        cur.execute(sql)
+        return list(cur.fetchall())
+
+
+@pytest.mark.parametrize(
+    "denied",
+    [
+        "publish_sales.rpt_sales__customer_priorities",
+        "publish_data_team.quality_results",
+        "audit.quality_results",
+        "marts.dim_customers",
+    ],
+)
+def test_marketing_reads_its_own_schema_and_is_denied_the_rest(
+    engines: Engines, denied: str
+) -> None:
+    import psycopg2.errors
+
+    con = _login(engines, "marketing")
+    try:
+        assert _select(con, "select count(*) from publish_marketing.rpt_marketing__segments")[0][0]
+        with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+            _select(con, f"select count(*) from {denied}")
+    finally:
+        con.close()
+
+
+def test_only_the_data_team_reads_the_quality_results(engines: Engines) -> None:
+    import psycopg2.errors
+
+    con = _login(engines, "data_team")
+    try:
+        checks = _select(con, "select count(*) from publish_data_team.quality_results")
+        assert checks == [(len(engines.gate.checks),)]
+        with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+            _select(con, "select count(*) from publish_marketing.rpt_marketing__segments")
+    finally:
+        con.close()
