@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from lifecycle.config import QualityConfig
 
 TARGET = (
-    "warehouse:select *, cast(date '{as_of}' + interval 1 day as timestamp) as as_of_end"
+    "warehouse:select *, cast(date '{as_of}' + interval '1 day' as timestamp) as as_of_end"
     " from marts.dim_customers"
 )
 SEVERITY = "error"

@@ -50,14 +50,14 @@ select
     stage,
     valid_from,
     valid_to,
-    cast(date '{as_of}' + interval 1 day as timestamp) as as_of_end,
+    cast(date '{as_of}' + interval '1 day' as timestamp) as as_of_end,
     case
         when earlier_end is not null
-            then greatest(date_diff('day', valid_from, earlier_end), 0)
+            then greatest(earlier_end - valid_from, 0)
     end as overlap_days,
     case
         when earlier_end is not null
-            then greatest(date_diff('day', earlier_end, valid_from), 0)
+            then greatest(valid_from - earlier_end, 0)
     end as gap_days,
     spans_on_as_of
 from ordered

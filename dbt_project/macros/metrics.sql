@@ -10,7 +10,7 @@
 {% macro quintile_score(order_by) -%}
     cast(floor(
         5 * cast(rank() over (order by {{ order_by }}) - 1
-            as {{ dbt.type_float() }})
+            as {{ lifecycle.type_double() }})
         / count(*) over ()
     ) as integer) + 1
 {%- endmacro %}

@@ -74,3 +74,52 @@
 {% macro spark__median(expr) -%}
     percentile({{ expr }}, 0.5)
 {%- endmacro %}
+
+{#- An 8-byte float. dbt.type_float() renders `float`, which is 8 bytes on
+    PostgreSQL but 4 (REAL) on DuckDB; `double` is DuckDB's and Spark's name,
+    `double precision` the standard's (PostgreSQL has no `double`). -#}
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double', 'lifecycle')()) }}
+{%- endmacro %}
+
+{% macro default__type_double() -%}
+    double precision
+{%- endmacro %}
+
+{% macro duckdb__type_double() -%}
+    double
+{%- endmacro %}
+
+{% macro spark__type_double() -%}
+    double
+{%- endmacro %}
+
+{#- A computed number (a quotient, an average, a median, a float column) as
+    decimal(precision, scale), rounding the decimal number it stands for half
+    away from zero. PostgreSQL divides and averages numerics exactly and casts
+    floats through their 15-digit decimal text, so 142.95 / 2 = 71.475 gives
+    71.48; DuckDB computes such values as binary doubles and casts the binary
+    value, 71.47499999999999..., to 71.47. Through text (DuckDB prints the
+    shortest decimal that reads back as the same double) DuckDB rounds 71.475
+    too. A plain decimal column needs no macro: its cast is exact anywhere. -#}
+{% macro to_decimal(expr, precision, scale) -%}
+    {{ return(adapter.dispatch('to_decimal', 'lifecycle')(
+        expr, precision, scale)) }}
+{%- endmacro %}
+
+{% macro default__to_decimal(expr, precision, scale) -%}
+    cast({{ expr }} as decimal({{ precision }}, {{ scale }}))
+{%- endmacro %}
+
+{% macro duckdb__to_decimal(expr, precision, scale) -%}
+    cast(
+        cast({{ expr }} as {{ dbt.type_string() }})
+        as decimal({{ precision }}, {{ scale }})
+    )
+{%- endmacro %}
+
+{#- to_decimal around a block, for expressions of more than a line:
+    {% call lifecycle.decimal_of(7, 4) -%} case ... end {%- endcall %}. -#}
+{% macro decimal_of(precision, scale) -%}
+    {{ lifecycle.to_decimal(caller(), precision, scale) }}
+{%- endmacro %}

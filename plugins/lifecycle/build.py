@@ -1,5 +1,8 @@
 """Build the warehouse for one as-of day: the one sequence the DAG, the CLI and the tests run.
 
+0. on the `postgres` target (lifecycle.target), the raw zone's changed partitions are copied
+   into the warehouse's `raw_<source>` tables (lifecycle.raw_load), which dbt reads there
+   instead of the Parquet files;
 1. dbt builds every model except those downstream of the `predictions` source, with the
    incremental event models re-reading deliveries from `reprocess_from` (or everything on a
    full refresh);
@@ -36,8 +39,15 @@ def build_warehouse(
     from lifecycle.incremental import record_absorbed, reprocess_from
     from lifecycle.predict import predict_customer_value
     from lifecycle.status import record_deliveries
+    from lifecycle.target import warehouse_target
 
     settings = load_lifecycle()
+    if warehouse_target() == "postgres":
+        from lifecycle.raw_load import load_raw_zone
+        from lifecycle.warehouse import open_warehouse
+
+        with open_warehouse(home) as wh:
+            progress.emit("load", load_raw_zone(wh, home, load_sources()).line())
     skip = () if with_tests else NO_TESTS
     extra: dict[str, Any] = {}
     refresh: list[str] = []

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 DBT_PROJECT = REPO_ROOT / "dbt_project"
+# The suffix of the role schemas dbt builds on PostgreSQL before publish swaps them in.
+NEXT_SUFFIX = "__next"
 _RESULT_EVENTS = {"LogModelResult", "LogSeedResult", "LogTestResult", "LogSnapshotResult"}
 
 
@@ -40,12 +42,27 @@ class DbtOutcome:
 
 
 def dbt_env(home: Home) -> dict[str, str]:
-    return {
+    """dbt's environment: the home, the target (lifecycle.target) and, for `postgres`, the
+    warehouse connection parsed from the Airflow connection into profiles.yml's variables."""
+    from lifecycle.target import PgSettings, warehouse_target
+
+    target = warehouse_target()
+    env = {
         "LIFECYCLE_HOME": str(home.root),
+        "LIFECYCLE_TARGET": target,
         "DBT_PROFILES_DIR": str(DBT_PROJECT),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
         "DBT_VERSION_CHECK": "False",
     }
+    if target == "postgres":
+        env.update(PgSettings.from_env().dbt_env())
+    return env
+
+
+def publish_vars(target: str) -> dict[str, str]:
+    """On PostgreSQL the role schemas are built under a staging name, checked, and swapped
+    in by publishing (lifecycle.publish_pg); DuckDB publishes files of the built schemas."""
+    return {"lifecycle__publish_schema_suffix": NEXT_SUFFIX} if target == "postgres" else {}
 
 
 def _progress_line(event: dict[str, Any], quiet_passes: bool) -> str | None:
@@ -77,7 +94,10 @@ def run_dbt(
     """
     from lifecycle.config import load_lifecycle
 
-    variables = load_lifecycle().dbt_vars(as_of) | (dbt_vars or {})
+    env = os.environ | dbt_env(home)
+    variables = (
+        load_lifecycle().dbt_vars(as_of) | publish_vars(env["LIFECYCLE_TARGET"]) | (dbt_vars or {})
+    )
     results_file = home.dbt_target / "run_results.json"
     results_file.unlink(missing_ok=True)
     cmd = [
@@ -85,12 +105,12 @@ def run_dbt(
         *args,
         "--project-dir", str(DBT_PROJECT),
         "--profiles-dir", str(DBT_PROJECT),
+        "--target", env["LIFECYCLE_TARGET"],
         "--target-path", str(home.dbt_target),
         "--log-path", str(home.root / "dbt" / "logs"),
         "--vars", json.dumps(variables),
         "--log-format", "json",
     ]  # fmt: skip
-    env = os.environ | dbt_env(home)
     errors: list[str] = []
     with subprocess.Popen(
         cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True

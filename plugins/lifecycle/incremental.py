@@ -17,12 +17,13 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from lifecycle.extract import PARTITION
-from lifecycle.io import append_rows, connect, warehouse_tables
+from lifecycle.warehouse import open_warehouse, warehouse_exists
 
 if TYPE_CHECKING:
     from lifecycle.paths import Home
 
 LEDGER = "audit.absorbed_deliveries"
+LEDGER_DDL = "table_key varchar, delivery_date varchar, sha256 varchar"
 # The raw tables the incremental models read (dbt sources `app.events`).
 INCREMENTAL_RAW_TABLES = (("app", "events"),)
 
@@ -39,13 +40,13 @@ def raw_deliveries(home: Home) -> dict[tuple[str, str], str]:
 
 
 def _ledger(home: Home) -> dict[tuple[str, str], str]:
-    if not home.warehouse.exists():
+    if not warehouse_exists(home):
         return {}
-    with connect(home.warehouse, read_only=True) as con:
-        if "absorbed_deliveries" not in warehouse_tables(con, "audit"):
+    with open_warehouse(home, read_only=True) as wh:
+        if "absorbed_deliveries" not in wh.tables("audit"):
             return {}
-        rows = con.execute(f"select table_key, delivery_date, sha256 from {LEDGER}").fetchall()
-    return {(t, d): s for t, d, s in rows}
+        rows = wh.query(f"select table_key, delivery_date, sha256 from {LEDGER}")
+    return {(str(t), str(d)): str(s) for t, d, s in rows}
 
 
 def reprocess_from(home: Home, as_of: date, lookback_days: int) -> date:
@@ -63,10 +64,8 @@ def reprocess_from(home: Home, as_of: date, lookback_days: int) -> date:
 def record_absorbed(home: Home) -> int:
     """After a successful build: the raw deliveries the warehouse now reflects."""
     rows = [(t, d, s) for (t, d), s in sorted(raw_deliveries(home).items())]
-    with connect(home.warehouse) as con:
-        con.execute("begin")
-        append_rows(con, LEDGER, "table_key varchar, delivery_date varchar, sha256 varchar", [])
-        con.execute(f"delete from {LEDGER}")
-        append_rows(con, LEDGER, "table_key varchar, delivery_date varchar, sha256 varchar", rows)
-        con.execute("commit")
+    with open_warehouse(home) as wh, wh.transaction():
+        wh.create_table(LEDGER, LEDGER_DDL)
+        wh.execute(f"delete from {LEDGER}")
+        wh.append_rows(LEDGER, LEDGER_DDL, rows)
     return len(rows)

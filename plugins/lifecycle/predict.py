@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from lifecycle import clv
-from lifecycle.io import connect
+from lifecycle.warehouse import open_warehouse
 
 if TYPE_CHECKING:
     from datetime import date
@@ -32,11 +32,23 @@ log = logging.getLogger(__name__)
 SCHEMA = "predictions"
 # A fully refunded order created no value: it is not a purchase for the models.
 ORDERS_SQL = """
-    select customer_id, placed_date as order_date, cast(net_usd as double) as amount
+    select customer_id, placed_date as order_date, cast(net_usd as double precision) as amount
     from marts.fct_orders
     where is_revenue and net_usd > 0 and customer_id is not null and placed_date <= ?
     order by customer_id, placed_date, order_id
 """
+
+VALUES_DDL = (
+    "customer_id varchar, as_of_date date, repeat_orders bigint, recency_units double precision,"
+    " age_units double precision, avg_repeat_order_usd double precision,"
+    " p_alive double precision, expected_orders double precision,"
+    " expected_order_value_usd double precision, predicted_clv_usd double precision"
+)
+FITS_DDL = (
+    "as_of_date date, model varchar, parameter varchar, value double precision,"
+    " customers bigint, status varchar, time_unit varchar, horizon_months bigint,"
+    " annual_discount_rate double precision, fit_seconds double precision"
+)
 
 
 @dataclass(frozen=True)
@@ -76,8 +88,8 @@ def _fit(
 
 def predict_customer_value(home: Home, as_of: date, settings: ClvConfig) -> PredictionReport:
     """Fit on the warehouse's orders as of `as_of` and replace the predictions tables."""
-    with connect(home.warehouse, read_only=True) as con:
-        orders = con.execute(ORDERS_SQL, [as_of]).df()
+    with open_warehouse(home, read_only=True) as wh:
+        orders = wh.frame(ORDERS_SQL, [as_of])
     summary = clv.rfm_summary(orders, as_of, unit=settings.time_unit)
     started = time.perf_counter()
     bgnbd: clv.BGNBDParams | None = None
@@ -120,15 +132,8 @@ def predict_customer_value(home: Home, as_of: date, settings: ClvConfig) -> Pred
             "horizon_months", "annual_discount_rate", "fit_seconds",
         ],
     )  # fmt: skip
-    with connect(home.warehouse) as con:
-        con.execute("begin")
-        con.execute(f"create schema if not exists {SCHEMA}")
-        con.register("values_frame", values)
-        con.register("fits_frame", fits)
-        con.execute(
-            f"create or replace table {SCHEMA}.customer_value as select * from values_frame"
-        )
-        con.execute(f"create or replace table {SCHEMA}.model_fits as select * from fits_frame")
-        con.execute("commit")
+    with open_warehouse(home) as wh, wh.transaction():
+        wh.write_frame(f"{SCHEMA}.customer_value", VALUES_DDL, values)
+        wh.write_frame(f"{SCHEMA}.model_fits", FITS_DDL, fits)
     repeat = int((summary["frequency"] > 0).sum())
     return PredictionReport(len(summary), repeat, status, seconds, bgnbd, gamma_gamma)

@@ -190,13 +190,13 @@ def frame_for(
         return raw_delivery_frame(home, table, as_of)
     if target.startswith("warehouse:"):
         # A query (`{as_of}` is the run's as-of date, ISO) or a bare `schema.table`.
-        from lifecycle.io import connect
+        from lifecycle.warehouse import open_warehouse
 
         query = target.removeprefix("warehouse:").replace("{as_of}", as_of.isoformat())
         if not query.lstrip().lower().startswith(("select", "with")):
             query = f"select * from {query}"
-        with connect(home.warehouse, read_only=True) as con:
-            return con.sql(query).df()
+        with open_warehouse(home, read_only=True) as wh:
+            return wh.frame(query)
     raise ValueError(f"unknown expectation target {target!r}")
 
 
@@ -350,7 +350,7 @@ def dbt_checks(outcome: DbtOutcome) -> list[CheckResult]:
 
 def store_results(home: Home, run_id: str, as_of: date, report: GateReport) -> Path:
     """Keep every check's result: a JSON file per run and rows in the warehouse."""
-    from lifecycle.io import append_rows, connect
+    from lifecycle.warehouse import open_warehouse
 
     home.quality.mkdir(parents=True, exist_ok=True)
     safe_run = run_id.replace(":", "_").replace("+", "_")
@@ -361,10 +361,10 @@ def store_results(home: Home, run_id: str, as_of: date, report: GateReport) -> P
     rows = [
         (run_id, as_of, c.suite, c.check, c.severity, c.observed, c.passed) for c in report.checks
     ]
-    with connect(home.warehouse) as con:
-        append_rows(con, RESULTS_TABLE, RESULTS_DDL, [])
-        con.execute(f"delete from {RESULTS_TABLE} where run_id = ?", [run_id])
-        append_rows(con, RESULTS_TABLE, RESULTS_DDL, rows)
+    with open_warehouse(home) as wh, wh.transaction():
+        wh.create_table(RESULTS_TABLE, RESULTS_DDL)
+        wh.execute(f"delete from {RESULTS_TABLE} where run_id = ?", [run_id])
+        wh.append_rows(RESULTS_TABLE, RESULTS_DDL, rows)
     return path
 
 

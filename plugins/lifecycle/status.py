@@ -50,7 +50,7 @@ RAW_DELIVERIES = "audit.raw_deliveries"
 def record_deliveries(home: Home, sources: SourcesConfig, as_of: date) -> int:
     """`audit.raw_deliveries` (published to the data team): one row per table and delivery
     day up to the as-of date with the extract's counts, for volume and freshness over time."""
-    from lifecycle.io import append_rows
+    from lifecycle.warehouse import open_warehouse
 
     rows = [
         (
@@ -72,11 +72,9 @@ def record_deliveries(home: Home, sources: SourcesConfig, as_of: date) -> int:
         " rows_loaded bigint, rows_quarantined bigint, rows_duplicate bigint,"
         " undeclared_columns varchar, repeat_of varchar, newest_record_at varchar"
     )
-    with connect(home.warehouse) as con:
-        con.execute("begin")
-        con.execute(f"drop table if exists {RAW_DELIVERIES}")
-        append_rows(con, RAW_DELIVERIES, ddl, rows)
-        con.execute("commit")
+    with open_warehouse(home) as wh, wh.transaction():
+        wh.create_table(RAW_DELIVERIES, ddl, replace=True)
+        wh.append_rows(RAW_DELIVERIES, ddl, rows)
     return len(rows)
 
 

@@ -115,8 +115,13 @@ def gate(context: dict[str, Any]) -> dict[str, int]:
 
 
 def publish(context: dict[str, Any]) -> dict[str, int]:
+    """Publish the gated role tables: DuckDB snapshot files (lifecycle.publish), or on the
+    PostgreSQL target role schemas swapped in one transaction (lifecycle.publish_pg)."""
     from lifecycle.publish import publish as publish_snapshots
+    from lifecycle.publish_pg import publish_postgres
+    from lifecycle.target import warehouse_target
 
+    publish_now = publish_postgres if warehouse_target() == "postgres" else publish_snapshots
     with _locked(context, "publish", Mode.EXCLUSIVE) as home:
-        done = publish_snapshots(home, _run_id(context), _as_of(context), gate="passed")
+        done = publish_now(home, _run_id(context), _as_of(context), gate="passed")
     return {"tables": len(done), "rows": sum(t.row_count for t in done)}

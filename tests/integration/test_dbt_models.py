@@ -420,9 +420,7 @@ def test_next_best_action_rule_passes_its_unit_test(built: Built) -> None:
         for r in built.outcome.results
         if r["unique_id"].startswith("unit_test.") and "next_best_action" in r["unique_id"]
     }
-    assert unit_tests == {
-        "test_fct_customer_next_best_action_applies_the_first_rule_that_fits": "pass"
-    }
+    assert unit_tests == {"test_fct_customer_next_best_action_takes_the_first_fitting_rule": "pass"}
 
 
 CHECKED_DAY = date(2026, 5, 31)

@@ -63,8 +63,8 @@ def test_dbt_build_of_the_marts_passes_every_data_and_unit_test(built: Built) ->
     assert set(MARTS) | {"fct_churn_risk_backtest", "fct_activation_milestones"} <= names
     unit_tests = [r for r in built.outcome.results if r["unique_id"].startswith("unit_test.")]
     assert {r["name"] for r in unit_tests} >= {
-        "test_fct_churn_risk_scores_adds_points_and_names_the_top_reasons",
-        "test_fct_churn_risk_backtest_scores_on_the_cutoff_with_data_known_then",
+        "test_fct_churn_risk_scores_adds_points_and_names_top_reasons",
+        "test_fct_churn_risk_backtest_scores_with_data_known_at_cutoff",
         "test_fct_activation_funnel_counts_shares_and_medians_per_cohort",
     }
 

@@ -267,7 +267,7 @@ final as (
         last_login_at,
         cast(ticket_count as integer) as ticket_count,
         cast(open_ticket_count as integer) as open_ticket_count,
-        cast(avg_csat as decimal(4, 2)) as avg_csat,
+        {{ lifecycle.to_decimal('avg_csat', 4, 2) }} as avg_csat,
         first_activity_date,
         last_activity_date,
         cast(days_since_first_activity as integer)

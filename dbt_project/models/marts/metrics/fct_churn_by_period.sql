@@ -175,7 +175,7 @@ final as (
             as bigint
         ) as net_customer_movement,
         cast(active_customers_at_end as bigint) as active_customers_at_end,
-        cast(churned_customers as {{ dbt.type_float() }})
+        cast(churned_customers as {{ lifecycle.type_double() }})
             / nullif(active_customers_at_start, 0) as churn_rate
     from joined
 )

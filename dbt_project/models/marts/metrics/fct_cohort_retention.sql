@@ -143,8 +143,10 @@ final as (
         cast(triangle.cohort_size as bigint) as cohort_size,
         cast(coalesce(retained.retained_customers, 0) as bigint)
             as retained_customers,
-        cast(coalesce(retained.retained_customers, 0) as {{ dbt.type_float() }})
-            / triangle.cohort_size as retention_rate,
+        cast(
+            coalesce(retained.retained_customers, 0)
+            as {{ lifecycle.type_double() }}
+        ) / triangle.cohort_size as retention_rate,
         cast({{ dbt.dateadd('month', 1, 'triangle.activity_month') }} as date)
             <= cast({{ dbt.dateadd('day', 1, lifecycle.as_of_date()) }} as date)
             as is_complete_month

@@ -31,7 +31,7 @@ final as (
         cast(gross_revenue_usd as decimal(18, 2)) as gross_revenue_usd,
         cast(refunds_usd as decimal(18, 2)) as refunds_usd,
         cast(net_revenue_usd as decimal(18, 2)) as net_revenue_usd,
-        cast(net_revenue_usd / order_count as decimal(18, 2))
+        {{ lifecycle.to_decimal('net_revenue_usd / order_count', 18, 2) }}
             as avg_order_value_usd,
         cast(
             {{ dbt.datediff(

@@ -50,9 +50,9 @@ final as (
             else false
         end as repurchased_within_{{ days }}d,
         {%- endfor %}
-        cast(avg_days_between_orders as {{ dbt.type_float() }})
+        cast(avg_days_between_orders as {{ lifecycle.type_double() }})
             as avg_days_between_orders,
-        cast(median_days_between_orders as {{ dbt.type_float() }})
+        cast(median_days_between_orders as {{ lifecycle.type_double() }})
             as median_days_between_orders
     from measured
 )

@@ -47,14 +47,14 @@ final as (
             as bigint
         ) as repurchased_customers_{{ days }}d,
         cast(window_counts.repurchased_customers_{{ days }}d
-            as {{ dbt.type_float() }})
+            as {{ lifecycle.type_double() }})
             / nullif(window_counts.eligible_customers_{{ days }}d, 0)
             as repurchase_rate_{{ days }}d,
         {%- endfor %}
         cast(gaps.order_gaps as bigint) as order_gaps,
-        cast(gaps.avg_days_between_orders as {{ dbt.type_float() }})
+        cast(gaps.avg_days_between_orders as {{ lifecycle.type_double() }})
             as avg_days_between_orders,
-        cast(gaps.median_days_between_orders as {{ dbt.type_float() }})
+        cast(gaps.median_days_between_orders as {{ lifecycle.type_double() }})
             as median_days_between_orders
     from window_counts
     cross join gaps

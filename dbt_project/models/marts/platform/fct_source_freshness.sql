@@ -80,18 +80,18 @@ final as (
         cast(deliveries as bigint) as deliveries,
         cast(latest_delivery_rows as bigint) as latest_delivery_rows,
         cast(prior_deliveries as bigint) as prior_7d_deliveries,
-        cast(
+        {% call lifecycle.decimal_of(18, 2) -%}
             case
                 when prior_days > 0
                     then 1.0 * coalesce(prior_rows, 0) / prior_days
-            end as decimal(18, 2)
-        ) as prior_7d_avg_rows,
-        cast(
+            end
+        {%- endcall %} as prior_7d_avg_rows,
+        {% call lifecycle.decimal_of(10, 4) -%}
             case
                 when prior_days > 0 and coalesce(prior_rows, 0) > 0
                     then 1.0 * latest_delivery_rows * prior_days / prior_rows
-            end as decimal(10, 4)
-        ) as latest_vs_prior_7d_avg,
+            end
+        {%- endcall %} as latest_vs_prior_7d_avg,
         {{ lifecycle.as_of_date() }} as as_of_date
     from joined
 )

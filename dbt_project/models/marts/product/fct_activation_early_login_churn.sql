@@ -63,15 +63,15 @@ final as (
         has_login_in_window,
         cast(customers as bigint) as customers,
         cast(churned_customers as bigint) as churned_customers,
-        cast(churn_rate as decimal(7, 4)) as churn_rate,
-        cast(other_group_churn_rate as decimal(7, 4))
+        {{ lifecycle.to_decimal('churn_rate', 7, 4) }} as churn_rate,
+        {{ lifecycle.to_decimal('other_group_churn_rate', 7, 4) }}
             as other_group_churn_rate,
-        cast(
+        {% call lifecycle.decimal_of(9, 4) -%}
             case
                 when other_group_churn_rate > 0
                     then churn_rate / other_group_churn_rate
-            end as decimal(9, 4)
-        ) as churn_rate_ratio,
+            end
+        {%- endcall %} as churn_rate_ratio,
         {{ lifecycle.lifecycle_days('activation_login_window_days') }}
             as login_window_days,
         {{ lifecycle.lifecycle_days('activation_churn_outcome_days') }}

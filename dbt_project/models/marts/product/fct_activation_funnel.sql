@@ -104,24 +104,24 @@ final as (
         cast(step_name as {{ dbt.type_string() }}) as step_name,
         cast(customers as bigint) as customers,
         cast(previous_customers - customers as bigint) as customers_lost,
-        cast(
+        {% call lifecycle.decimal_of(7, 4) -%}
             case when sign_ups > 0 then 1.0 * customers / sign_ups end
-            as decimal(7, 4)
-        ) as share_of_sign_ups,
-        cast(
+        {%- endcall %} as share_of_sign_ups,
+        {% call lifecycle.decimal_of(7, 4) -%}
             case
                 when previous_customers > 0
                     then 1.0 * customers / previous_customers
-            end as decimal(7, 4)
-        ) as share_of_previous_step,
-        cast(
+            end
+        {%- endcall %} as share_of_previous_step,
+        {% call lifecycle.decimal_of(7, 4) -%}
             case
                 when previous_customers > 0
                     then 1.0 * (previous_customers - customers)
                     / previous_customers
-            end as decimal(7, 4)
-        ) as share_lost_at_step,
-        cast(median_days as decimal(9, 1)) as median_days_from_sign_up,
+            end
+        {%- endcall %} as share_lost_at_step,
+        {{ lifecycle.to_decimal('median_days', 9, 1) }}
+            as median_days_from_sign_up,
         {{ lifecycle.as_of_date() }} as as_of_date
     from with_previous
 )

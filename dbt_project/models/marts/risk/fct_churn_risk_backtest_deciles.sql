@@ -46,29 +46,27 @@ final as (
         cumulative.as_of_date,
         cast(cumulative.customers as bigint) as customers,
         cast(cumulative.churned_customers as bigint) as churned_customers,
-        cast(
+        {% call lifecycle.decimal_of(7, 4) -%}
             1.0 * cumulative.churned_customers / cumulative.customers
-            as decimal(7, 4)
-        ) as churn_rate,
-        cast(
+        {%- endcall %} as churn_rate,
+        {% call lifecycle.decimal_of(7, 4) -%}
             1.0 * overall.churned_customers / overall.customers
-            as decimal(7, 4)
-        ) as base_churn_rate,
-        cast(
+        {%- endcall %} as base_churn_rate,
+        {% call lifecycle.decimal_of(9, 4) -%}
             case
                 when overall.churned_customers > 0
                     then (1.0 * cumulative.churned_customers
                         / cumulative.customers)
                     / (1.0 * overall.churned_customers / overall.customers)
-            end as decimal(9, 4)
-        ) as lift,
-        cast(
+            end
+        {%- endcall %} as lift,
+        {% call lifecycle.decimal_of(7, 4) -%}
             case
                 when overall.churned_customers > 0
                     then 1.0 * cumulative.churned_customers_to_decile
                     / overall.churned_customers
-            end as decimal(7, 4)
-        ) as cumulative_share_of_churned,
+            end
+        {%- endcall %} as cumulative_share_of_churned,
         cumulative.min_risk_score,
         cumulative.max_risk_score
     from cumulative

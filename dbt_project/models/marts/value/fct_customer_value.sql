@@ -30,7 +30,9 @@ final as (
         customers.order_count,
         customers.first_order_at,
         customers.last_order_at,
-        coalesce(history.net_revenue_usd, 0) as historical_clv_usd,
+        cast(
+            coalesce(history.net_revenue_usd, 0) as decimal(18, 2)
+        ) as historical_clv_usd,
         predicted.repeat_orders,
         predicted.p_alive,
         predicted.expected_orders,

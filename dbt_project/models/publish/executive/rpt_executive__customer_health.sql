@@ -92,7 +92,7 @@ final as (
         cast(base.reactivated_customers as bigint) as reactivated_customers,
         cast(base.at_risk_customers as bigint) as at_risk_customers,
         cast(base.churned_customers as bigint) as churned_customers,
-        cast(
+        {% call lifecycle.decimal_of(7, 4) -%}
             case
                 when base.customers > base.prospects
                     then 1.0 * (
@@ -100,34 +100,34 @@ final as (
                         + base.reactivated_customers
                     )
                     / (base.customers - base.prospects)
-            end as decimal(7, 4)
-        ) as engaged_share,
+            end
+        {%- endcall %} as engaged_share,
         cast(base.net_revenue_to_date_usd as decimal(18, 2))
             as net_revenue_to_date_usd,
         cast(coalesce(recent_revenue.net_revenue_30d_usd, 0) as decimal(18, 2))
             as net_revenue_30d_usd,
-        cast(
+        {% call lifecycle.decimal_of(18, 2) -%}
             case
                 when revenue_orders.revenue_orders > 0
                     then base.net_revenue_to_date_usd
                     / revenue_orders.revenue_orders
-            end as decimal(18, 2)
-        ) as average_order_value_usd,
+            end
+        {%- endcall %} as average_order_value_usd,
         cast(value_totals.historical_clv_usd as decimal(18, 2))
             as historical_clv_usd,
         cast(value_totals.predicted_clv_usd as decimal(18, 2))
             as predicted_clv_usd,
         cast(value_totals.total_clv_usd as decimal(18, 2)) as total_clv_usd,
-        cast(
+        {% call lifecycle.decimal_of(18, 2) -%}
             case
                 when value_totals.predicted_customers > 0
                     then value_totals.predicted_clv_usd
                     / value_totals.predicted_customers
-            end as decimal(18, 2)
-        ) as predicted_clv_per_buyer_usd,
+            end
+        {%- endcall %} as predicted_clv_per_buyer_usd,
         cast(value_totals.clv_horizon_months as integer) as clv_horizon_months,
         last_month.period_start as last_complete_month,
-        cast(last_month.churn_rate as decimal(9, 6))
+        {{ lifecycle.to_decimal('last_month.churn_rate', 9, 6) }}
             as churn_rate_last_complete_month
     from base
     cross join recent_revenue

@@ -73,7 +73,7 @@ final as (
         cast(periods.reactivated_customers as bigint) as reactivated_customers,
         cast(periods.churned_customers as bigint) as churned_customers,
         cast(periods.net_customer_movement as bigint) as net_customer_movement,
-        cast(periods.churn_rate as decimal(9, 6)) as churn_rate,
+        {{ lifecycle.to_decimal('periods.churn_rate', 9, 6) }} as churn_rate,
         cast(coalesce(revenue.net_revenue_usd, 0) as decimal(18, 2))
             as net_revenue_usd,
         cast(coalesce(revenue.revenue_orders, 0) as bigint) as revenue_orders

@@ -16,7 +16,7 @@ final as (
         activity_month,
         cast(cohort_size as bigint) as cohort_size,
         cast(retained_customers as bigint) as retained_customers,
-        cast(retention_rate as decimal(7, 4)) as retention_rate,
+        {{ lifecycle.to_decimal('retention_rate', 7, 4) }} as retention_rate,
         is_complete_month
     from retention
 )

@@ -63,45 +63,46 @@ final as (
         per_channel.acquisition_channel,
         cast(per_channel.customers as bigint) as customers,
         cast(per_channel.buyers as bigint) as buyers,
-        cast(1.0 * per_channel.buyers / per_channel.customers as decimal(7, 4))
-            as buyer_share,
+        {% call lifecycle.decimal_of(7, 4) -%}
+            1.0 * per_channel.buyers / per_channel.customers
+        {%- endcall %} as buyer_share,
         cast(per_channel.engaged_customers as bigint) as engaged_customers,
         cast(per_channel.churned_customers as bigint) as churned_customers,
-        cast(
+        {% call lifecycle.decimal_of(7, 4) -%}
             case
                 when per_channel.buyers > 0
                     then 1.0 * per_channel.churned_customers
                     / per_channel.buyers
-            end as decimal(7, 4)
-        ) as churned_share_of_buyers,
+            end
+        {%- endcall %} as churned_share_of_buyers,
         cast(per_channel.historical_clv_usd as decimal(18, 2))
             as historical_clv_usd,
-        cast(
+        {% call lifecycle.decimal_of(18, 2) -%}
             case
                 when per_channel.buyers > 0
                     then per_channel.historical_clv_usd / per_channel.buyers
-            end as decimal(18, 2)
-        ) as historical_clv_per_buyer_usd,
-        cast(
+            end
+        {%- endcall %} as historical_clv_per_buyer_usd,
+        {% call lifecycle.decimal_of(18, 2) -%}
             case
                 when per_channel.buyers > 0
                     then per_channel.predicted_clv_usd / per_channel.buyers
-            end as decimal(18, 2)
-        ) as predicted_clv_per_buyer_usd,
-        cast(
+            end
+        {%- endcall %} as predicted_clv_per_buyer_usd,
+        {% call lifecycle.decimal_of(7, 4) -%}
             case
                 when channel_retention.cohort_size_m1 > 0
                     then 1.0 * channel_retention.retained_m1
                     / channel_retention.cohort_size_m1
-            end as decimal(7, 4)
-        ) as purchase_retention_month_1,
-        cast(
+            end
+        {%- endcall %} as purchase_retention_month_1,
+        {% call lifecycle.decimal_of(7, 4) -%}
             case
                 when channel_retention.cohort_size_m3 > 0
                     then 1.0 * channel_retention.retained_m3
                     / channel_retention.cohort_size_m3
-            end as decimal(7, 4)
-        ) as purchase_retention_month_3,
+            end
+        {%- endcall %} as purchase_retention_month_3,
         {{ lifecycle.as_of_date() }} as as_of_date
     from per_channel
     left join channel_retention

@@ -38,7 +38,9 @@ final as (
             as historical_clv_usd,
         cast(customer_value.predicted_clv_usd as decimal(18, 2))
             as predicted_clv_usd,
-        cast(customer_value.p_alive as double) as p_alive,
+        cast(
+            customer_value.p_alive as {{ lifecycle.type_double() }}
+        ) as p_alive,
         {{ lifecycle.as_of_date() }} as as_of_date
     from customers
     left join rfm

@@ -41,12 +41,14 @@ final as (
         cast(count(*) as bigint) as customers,
         cast(sum(case when is_contactable then 1 else 0 end) as bigint)
             as contactable_customers,
-        cast(avg(recency_days) as decimal(10, 1)) as avg_recency_days,
-        cast(avg(frequency) as decimal(10, 2)) as avg_frequency,
-        cast(avg(monetary_usd) as decimal(18, 2)) as avg_monetary_usd,
+        {{ lifecycle.to_decimal('avg(recency_days)', 10, 1) }}
+            as avg_recency_days,
+        {{ lifecycle.to_decimal('avg(frequency)', 10, 2) }} as avg_frequency,
+        {{ lifecycle.to_decimal('avg(monetary_usd)', 18, 2) }}
+            as avg_monetary_usd,
         cast(sum(historical_clv_usd) as decimal(18, 2)) as historical_clv_usd,
         cast(sum(predicted_clv_usd) as decimal(18, 2)) as predicted_clv_usd,
-        cast(avg(p_alive) as decimal(7, 4)) as avg_p_alive,
+        {{ lifecycle.to_decimal('avg(p_alive)', 7, 4) }} as avg_p_alive,
         {{ lifecycle.as_of_date() }} as as_of_date
     from joined
     group by lifecycle_stage, rfm_segment

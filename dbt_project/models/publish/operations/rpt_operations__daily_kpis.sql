@@ -64,8 +64,9 @@ final as (
         cast(periods.reactivated_customers as bigint) as reactivated_customers,
         cast(periods.churned_customers as bigint) as churned_customers,
         cast(periods.net_customer_movement as bigint) as net_customer_movement,
-        cast(periods.churn_rate as decimal(9, 6)) as churn_rate,
-        cast(1 - periods.churn_rate as decimal(9, 6)) as retention_rate,
+        {{ lifecycle.to_decimal('periods.churn_rate', 9, 6) }} as churn_rate,
+        {{ lifecycle.to_decimal('1 - periods.churn_rate', 9, 6) }}
+            as retention_rate,
         cast(coalesce(order_days.orders_placed, 0) as bigint) as orders_placed,
         cast(coalesce(order_days.revenue_orders, 0) as bigint)
             as revenue_orders,

@@ -16,12 +16,12 @@ final as (
             as eligible_customers_{{ days }}d,
         cast(repurchased_customers_{{ days }}d as bigint)
             as repurchased_customers_{{ days }}d,
-        cast(repurchase_rate_{{ days }}d as decimal(7, 4))
+        {{ lifecycle.to_decimal('repurchase_rate_' ~ days ~ 'd', 7, 4) }}
             as repurchase_rate_{{ days }}d,
         {% endfor %}
-        cast(avg_days_between_orders as decimal(10, 1))
+        {{ lifecycle.to_decimal('avg_days_between_orders', 10, 1) }}
             as avg_days_between_orders,
-        cast(median_days_between_orders as decimal(10, 1))
+        {{ lifecycle.to_decimal('median_days_between_orders', 10, 1) }}
             as median_days_between_orders
     from summary
 )

@@ -94,7 +94,7 @@ final as (
         churn_risk_reasons,
         cast(historical_clv_usd as decimal(18, 2)) as historical_clv_usd,
         cast(predicted_clv_usd as decimal(18, 2)) as predicted_clv_usd,
-        cast(p_alive as double) as p_alive,
+        cast(p_alive as {{ lifecycle.type_double() }}) as p_alive,
         value_decile,
         order_count,
         last_order_date,

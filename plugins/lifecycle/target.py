@@ -1,0 +1,110 @@
+"""Which warehouse engine a run builds on: one setting, `LIFECYCLE_TARGET`.
+
+`duckdb` (the default) is the embedded warehouse file under `LIFECYCLE_HOME`; `postgres` is a
+PostgreSQL server whose connection comes from the environment only, as an Airflow connection
+(`AIRFLOW_CONN_LIFECYCLE_WAREHOUSE`, a URI such as
+`postgresql://user:password@host:5432/dbname` or Airflow's JSON form), never from the
+repository. dbt gets the same settings as `LIFECYCLE_PG_*` variables (dbt_project/profiles.yml)
+and the Python steps through `lifecycle.warehouse`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import unquote, urlsplit
+
+Target = Literal["duckdb", "postgres"]
+TARGETS: tuple[Target, ...] = ("duckdb", "postgres")
+TARGET_ENV = "LIFECYCLE_TARGET"
+CONNECTION_ENV = "AIRFLOW_CONN_LIFECYCLE_WAREHOUSE"
+_SCHEMES = ("postgres", "postgresql", "postgresql+psycopg2")
+
+
+class TargetError(ValueError):
+    """The target setting or the warehouse connection is missing or malformed."""
+
+
+def warehouse_target() -> Target:
+    """The engine this process builds on and reads from (`LIFECYCLE_TARGET`)."""
+    value = os.environ.get(TARGET_ENV, "duckdb").strip().lower() or "duckdb"
+    if value == "duckdb":
+        return "duckdb"
+    if value == "postgres":
+        return "postgres"
+    raise TargetError(f"{TARGET_ENV}={value!r}: must be one of {', '.join(TARGETS)}")
+
+
+@dataclass(frozen=True)
+class PgSettings:
+    """Where the PostgreSQL warehouse is, parsed from the Airflow connection."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    dbname: str
+
+    @classmethod
+    def from_uri(cls, uri: str) -> PgSettings:
+        """An Airflow connection: a URI, or Airflow's JSON form (`{"conn_type": ...}`)."""
+        text = uri.strip()
+        if text.startswith("{"):
+            data = json.loads(text)
+            return cls(
+                host=str(data.get("host") or "localhost"),
+                port=int(data.get("port") or 5432),
+                user=str(data.get("login") or ""),
+                password=str(data.get("password") or ""),
+                dbname=str(data.get("schema") or data.get("database") or ""),
+            ).checked()
+        parts = urlsplit(text)
+        if parts.scheme not in _SCHEMES:
+            raise TargetError(
+                f"{CONNECTION_ENV}: scheme {parts.scheme!r} is not PostgreSQL"
+                f" (expected one of {', '.join(_SCHEMES)})"
+            )
+        return cls(
+            host=unquote(parts.hostname or "localhost"),
+            port=parts.port or 5432,
+            user=unquote(parts.username or ""),
+            password=unquote(parts.password or ""),
+            dbname=unquote(parts.path.lstrip("/")),
+        ).checked()
+
+    @classmethod
+    def from_env(cls) -> PgSettings:
+        uri = os.environ.get(CONNECTION_ENV)
+        if not uri:
+            raise TargetError(
+                f"{TARGET_ENV}=postgres needs the warehouse connection in {CONNECTION_ENV}"
+                " (e.g. postgresql://user:password@host:5432/dbname)"
+            )
+        return cls.from_uri(uri)
+
+    def checked(self) -> PgSettings:
+        if not self.user or not self.dbname:
+            raise TargetError(f"{CONNECTION_ENV}: a user and a database name are required")
+        return self
+
+    def connect_kwargs(self) -> dict[str, str | int]:
+        """Keyword arguments for `psycopg2.connect`."""
+        return {
+            "host": self.host,
+            "port": self.port,
+            "user": self.user,
+            "password": self.password,
+            "dbname": self.dbname,
+        }
+
+    def dbt_env(self) -> dict[str, str]:
+        """The variables dbt_project/profiles.yml's `postgres` output reads."""
+        return {
+            "LIFECYCLE_PG_HOST": self.host,
+            "LIFECYCLE_PG_PORT": str(self.port),
+            "LIFECYCLE_PG_USER": self.user,
+            "LIFECYCLE_PG_PASSWORD": self.password,
+            "LIFECYCLE_PG_DBNAME": self.dbname,
+        }
