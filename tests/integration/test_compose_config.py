@@ -138,6 +138,8 @@ def test_airflow_services_run_the_project_image_on_postgres_with_local_executor(
     )
     assert env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "False"
     assert env["LIFECYCLE_TARGET"] == "postgres"
+    assert env["AIRFLOW_CONN_LIFECYCLE_WAREHOUSE"].startswith("postgresql://lifecycle:")
+    assert env["AIRFLOW_CONN_LIFECYCLE_WAREHOUSE"].endswith("@postgres:5432/lifecycle")
     mounts = _mounts(name)
     assert mounts["/opt/lifecycle/dags"] == (str(REPO / "dags"), True)
     assert mounts["/opt/lifecycle/config"] == (str(REPO / "config"), True)
