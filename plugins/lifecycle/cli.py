@@ -39,8 +39,22 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _print_published(home: Home) -> None:
-    from lifecycle.status import published_tables
+    from lifecycle.status import published_tables, serving_location
+    from lifecycle.target import warehouse_target
 
+    if warehouse_target() == "postgres":
+        print(f"\nPublished tables, one schema per role in {serving_location(home)}:")
+        for role, name, rows in published_tables(home):
+            print(f"  {'publish_' + role:<24} {name:<48} {rows:>9,} rows")
+        print(
+            "\nBI logins read their role's schema only: a login that is a member of\n"
+            "lifecycle_<role> (docs/server.md), e.g. psql -U bi_marketing -c"
+            " 'table publish_marketing.rpt_marketing__segments'.\n"
+            "Status of the last publication: .venv/bin/lifecycle status [--json]"
+        )
+        if home.report_file.exists():
+            print(f"Report for readers (opens in a browser): {home.report_file.as_uri()}")
+        return
     print(f"\nPublished tables, one read-only DuckDB file per role in {home.serving}/:")
     for role, name, rows in published_tables(home):
         print(f"  {role + '.duckdb':<24} {name:<48} {rows:>9,} rows")

@@ -27,6 +27,7 @@ from lifecycle.io import append_rows, connect, table_checksum, warehouse_tables
 from lifecycle.lock import Mode, hold
 from lifecycle.paths import ROLES
 from lifecycle.report import render_report
+from lifecycle.warehouse import Warehouse
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -133,7 +134,14 @@ def publish(home: Home, run_id: str, as_of: date, gate: str) -> list[PublishedTa
             for role in ROLES:
                 done.extend(_snapshot(wh, role, staged / f"{role}.duckdb", log_rows(done)))
             # The report is written like the snapshots: if it fails, nothing is published.
-            render_report(home, as_of, run_id, gate=gate, con=wh, path=staged / "report.html")
+            render_report(
+                home,
+                as_of,
+                run_id,
+                gate=gate,
+                wh=Warehouse("duckdb", wh),
+                path=staged / "report.html",
+            )
             serving.commit(home, staged, as_of, make_current=is_current)
         finally:
             shutil.rmtree(staged, ignore_errors=True)  # gone already once committed

@@ -124,9 +124,15 @@ def _switch(home: Home, folder: Path) -> None:
 
 
 def _stable_links(home: Home) -> None:
-    """Readers' paths as links through `current` (replacing the files of the old layout)."""
+    """Readers' paths as links through `current` (replacing the files of the old layout).
+    A publication of the PostgreSQL target holds only its report: no role file links then."""
+    folder = current_publication(home)
     for role in ROLES:
-        _link(home.serving_file(role), f"current/{role}.duckdb")
+        path = home.serving_file(role)
+        if folder is not None and (folder / f"{role}.duckdb").exists():
+            _link(path, f"current/{role}.duckdb")
+        elif path.is_symlink():
+            path.unlink()
     _link(home.report_file, "../current/report.html")
 
 

@@ -1,32 +1,84 @@
-"""What is published now: read from the serving side only, so it works while a run is going."""
+"""What is published now: read from the serving side only (the snapshots, or on PostgreSQL the
+role schemas), so it works while a run is going."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from lifecycle.io import connect
 from lifecycle.paths import ROLES
+from lifecycle.warehouse import Warehouse
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from lifecycle.config import SourcesConfig
     from lifecycle.extract import PartitionReport
     from lifecycle.paths import Home
 
 
 def published_tables(home: Home) -> list[tuple[str, str, int]]:
-    """(role, table, row count) for every table in every serving snapshot on disk."""
-    found = []
+    """(role, table, row count) for every table readers see now: in every serving snapshot
+    on disk, or on the PostgreSQL target in every role's schema."""
+    from lifecycle.target import warehouse_target
+
+    if warehouse_target() == "postgres":
+        from lifecycle.publish import role_schema
+        from lifecycle.warehouse import open_warehouse
+
+        with open_warehouse(home) as wh:
+            return [
+                (role, name, _count(wh, f"{role_schema(role)}.{name}"))
+                for role in ROLES
+                for name in wh.tables(role_schema(role))
+            ]
+    found: list[tuple[str, str, int]] = []
     for role in ROLES:
         path = home.serving_file(role)
         if not path.exists():
             continue
         with connect(path, read_only=True) as con:
-            names = [r[0] for r in con.execute("show tables").fetchall()]
-            for name in names:
-                row = con.execute(f'select count(*) from "{name}"').fetchone()
-                found.append((role, name, int(row[0]) if row else 0))
+            wh = Warehouse("duckdb", con)
+            found.extend((role, name, _count(wh, f'"{name}"')) for name in wh.tables("main"))
     return found
+
+
+def serving_location(home: Home) -> str:
+    """Where readers find the publication: the serving folder, or the PostgreSQL database."""
+    from lifecycle.target import PgSettings, warehouse_target
+
+    if warehouse_target() == "postgres":
+        return f"{PgSettings.from_env().location} (schemas publish_<role>)"
+    return str(home.serving)
+
+
+def _count(wh: Warehouse, table: str) -> int:
+    row = wh.query_one(f"select count(*) from {table}")
+    return int(row[0]) if row else 0
+
+
+@contextmanager
+def _data_team(home: Home) -> Iterator[tuple[Warehouse, str] | None]:
+    """The data team's published copy of the publish log and quality results, and the prefix
+    of its tables; None before the first publication."""
+    from lifecycle.target import warehouse_target
+
+    if warehouse_target() == "postgres":
+        from lifecycle.publish import role_schema
+        from lifecycle.warehouse import open_warehouse
+
+        schema = role_schema("data_team")
+        with open_warehouse(home) as wh:
+            yield (wh, f"{schema}.") if "publish_log" in wh.tables(schema) else None
+        return
+    path = home.serving_file("data_team")
+    if not path.exists():
+        yield None
+        return
+    with connect(path, read_only=True) as con:
+        yield Warehouse("duckdb", con), ""
 
 
 def delivery_reports(home: Home, sources: SourcesConfig, as_of: date) -> list[PartitionReport]:
@@ -98,21 +150,21 @@ def _raw_health(
 
 def status(home: Home, sources: SourcesConfig) -> dict[str, Any]:
     """The last publication: as-of date, run, gate, row count per table, quarantine, freshness."""
-    log_file = home.serving_file("data_team")
-    if not log_file.exists():
-        return {"as_of": None, "gate": None, "tables": {}, "message": "nothing published yet"}
-    with connect(log_file, read_only=True) as con:
-        last = con.execute(
-            "select run_id, as_of_date, published_at, gate from publish_log"
+    with _data_team(home) as found:
+        if found is None:
+            return {"as_of": None, "gate": None, "tables": {}, "message": "nothing published yet"}
+        wh, prefix = found
+        last = wh.query_one(
+            f"select run_id, as_of_date, published_at, gate from {prefix}publish_log"
             " where is_current order by published_at desc limit 1"
-        ).fetchone()
+        )
         warnings = (
-            con.execute(
+            wh.query(
                 "select suite || ' ' || check_name || ' (observed ' || observed || ')'"
-                " from quality_results where run_id = ? and severity = 'warn' and not passed"
-                " order by suite, check_name",
+                f" from {prefix}quality_results where run_id = ? and severity = 'warn'"
+                " and not passed order by suite, check_name",
                 [last[0]],
-            ).fetchall()
+            )
             if last is not None
             else []
         )
@@ -127,7 +179,7 @@ def status(home: Home, sources: SourcesConfig) -> dict[str, Any]:
         "published_at": published_at.isoformat(),
         "gate": gate,
         "tables": {f"{role}.{name}": rows for role, name, rows in published_tables(home)},
-        "serving": str(home.serving),
+        "serving": serving_location(home),
         "report": str(home.report_file) if home.report_file.exists() else None,
         "quarantine": quarantine,
         "freshness": freshness,

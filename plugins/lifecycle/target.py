@@ -89,6 +89,11 @@ class PgSettings:
             raise TargetError(f"{CONNECTION_ENV}: a user and a database name are required")
         return self
 
+    @property
+    def location(self) -> str:
+        """Where the warehouse is, without the password (for logs and status)."""
+        return f"postgresql://{self.user}@{self.host}:{self.port}/{self.dbname}"
+
     def connect_kwargs(self) -> dict[str, str | int]:
         """Keyword arguments for `psycopg2.connect`."""
         return {

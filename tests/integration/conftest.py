@@ -1,16 +1,21 @@
-"""Shared set-up for integration tests: demo sources generated and extracted into a home."""
+"""Shared set-up for integration tests: demo sources generated and extracted into a home;
+throwaway PostgreSQL servers, one laid out as the compose file's server with a nightly run
+published into it."""
 
 import os
+import secrets
+import subprocess
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pg_layout import PG_NIGHTLY_END, PgNightly, ServerWarehouse, require_passwords
 
 from lifecycle.config import load_sources
 from lifecycle.extract import extract_source
-from lifecycle.paths import Home
+from lifecycle.paths import REPO_ROOT, ROLES, Home
 
 LoadedHome = tuple[Home, dict[str, Any]]
 
@@ -58,3 +63,72 @@ def pg_server() -> Iterator[str]:
         pytest.fail(str(exc))
     with running_server() as uri:
         yield uri
+
+
+@pytest.fixture(scope="session")
+def server_warehouse() -> Iterator[ServerWarehouse]:
+    """A fresh server given the compose file's databases and logins by its init script
+    (deploy/postgres/init/01-lifecycle.sh), with password authentication switched on."""
+    import sqlalchemy as sa
+
+    from lifecycle.pgserver import PgServerError, find_binaries, running_server
+
+    try:
+        binaries = find_binaries()
+    except PgServerError as exc:
+        pytest.fail(str(exc))
+    passwords = {role: secrets.token_urlsafe(16) for role in ROLES}
+    owner_password = secrets.token_urlsafe(16)
+    with running_server() as server_uri:
+        url = sa.make_url(server_uri)
+        env = {
+            **os.environ,
+            "PATH": f"{binaries}:{os.environ['PATH']}",  # psql
+            "PGHOST": "127.0.0.1",
+            "PGPORT": str(url.port),
+            "POSTGRES_USER": "postgres",
+            "POSTGRES_DB": "postgres",
+            "LIFECYCLE_ROLES": " ".join(ROLES),
+            "AIRFLOW_DB_PASSWORD": secrets.token_urlsafe(16),
+            "SUPERSET_DB_PASSWORD": secrets.token_urlsafe(16),
+            "WAREHOUSE_PASSWORD": owner_password,
+            **{f"BI_{role.upper()}_PASSWORD": pw for role, pw in passwords.items()},
+        }
+        subprocess.run(
+            ["bash", str(REPO_ROOT / "deploy/postgres/init/01-lifecycle.sh")], env=env,
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        require_passwords(server_uri)
+        owner = url.set(username="lifecycle", password=owner_password, database="lifecycle")
+        yield ServerWarehouse(
+            server_uri=server_uri,
+            uri=owner.set(drivername="postgresql").render_as_string(hide_password=False),
+            port=int(url.port or 0),
+            passwords=passwords,
+        )
+
+
+@pytest.fixture(scope="session")
+def pg_nightly(
+    server_warehouse: ServerWarehouse, tmp_path_factory: pytest.TempPathFactory
+) -> PgNightly:
+    """The nightly DAG run for real (`airflow dags test`, lifecycle.orchestrate) with
+    LIFECYCLE_TARGET=postgres against the server warehouse, as the `lifecycle` login."""
+    from lifecycle.demo import generate
+    from lifecycle.orchestrate import run_day
+
+    home = Home(tmp_path_factory.mktemp("pg_nightly"))
+    generate(home.sources, customers=300, days=30, seed=7, end_date=PG_NIGHTLY_END)
+    env = {
+        "LIFECYCLE_HOME": str(home.root),
+        "LIFECYCLE_TARGET": "postgres",
+        "AIRFLOW_CONN_LIFECYCLE_WAREHOUSE": server_warehouse.uri,
+    }
+    runs = {}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("LIFECYCLE_SOURCES_CONFIG", raising=False)
+        for name, value in env.items():
+            mp.setenv(name, value)
+        for day in (PG_NIGHTLY_END, PgNightly.backfilled_day()):
+            runs[day] = run_day(day, home)
+    return PgNightly(home, server_warehouse, env, runs)
