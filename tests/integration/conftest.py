@@ -6,12 +6,12 @@ import os
 import secrets
 import subprocess
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pg_layout import PG_NIGHTLY_END, PgNightly, ServerWarehouse, require_passwords
+from pg_layout import PG_NIGHTLY_DAYS, PG_NIGHTLY_END, PgNightly, ServerWarehouse, require_passwords
 
 from lifecycle.config import load_sources
 from lifecycle.extract import extract_source
@@ -108,27 +108,53 @@ def server_warehouse() -> Iterator[ServerWarehouse]:
         )
 
 
+def sources_with_sql_orders(path: Path, start: date) -> Path:
+    """config/sources.yml with its `orders` source replaced by the worked sql example's
+    (config/examples/sources.sql.yml: connection `orders_db`), written to `path`."""
+    import yaml
+
+    base = yaml.safe_load((REPO_ROOT / "config" / "sources.yml").read_text(encoding="utf-8"))
+    example = yaml.safe_load(
+        (REPO_ROOT / "config" / "examples" / "sources.sql.yml").read_text(encoding="utf-8")
+    )
+    base["sources"]["orders"] = example["sources"]["orders"] | {"start": start}
+    path.write_text(yaml.safe_dump(base, sort_keys=False), encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="session")
 def pg_nightly(
     server_warehouse: ServerWarehouse, tmp_path_factory: pytest.TempPathFactory
 ) -> PgNightly:
-    """The nightly DAG run for real (`airflow dags test`, lifecycle.orchestrate) with
-    LIFECYCLE_TARGET=postgres against the server warehouse, as the `lifecycle` login."""
+    """The nightly DAG run for real (`airflow dags test`, lifecycle.orchestrate) as a server
+    deployment runs it: LIFECYCLE_TARGET=postgres against the server warehouse as the
+    `lifecycle` login, and the orders read from the shop's own database (kind `sql`, a
+    database `shop` on the same server, loaded day by day; their files deleted)."""
     from lifecycle.demo import generate
+    from lifecycle.demo.orders_db import load_days
     from lifecycle.orchestrate import run_day
+    from lifecycle.pgserver import create_database
 
     home = Home(tmp_path_factory.mktemp("pg_nightly"))
-    generate(home.sources, customers=300, days=30, seed=7, end_date=PG_NIGHTLY_END)
+    generate(home.sources, customers=300, days=PG_NIGHTLY_DAYS, seed=7, end_date=PG_NIGHTLY_END)
+    shop = create_database(server_warehouse.server_uri, "shop")
+    load_days(shop, home.sources, through=PG_NIGHTLY_END)
+    for name in ("orders", "line_items", "refunds"):  # the files must not be what is read
+        for path in (home.sources / "orders" / name).glob("*.jsonl"):
+            path.unlink()
+    first_day = PG_NIGHTLY_END - timedelta(days=PG_NIGHTLY_DAYS - 1)
+    config = sources_with_sql_orders(home.root / "sources.yml", first_day)
     env = {
         "LIFECYCLE_HOME": str(home.root),
         "LIFECYCLE_TARGET": "postgres",
         "AIRFLOW_CONN_LIFECYCLE_WAREHOUSE": server_warehouse.uri,
+        "LIFECYCLE_SOURCES_CONFIG": str(config),
+        "AIRFLOW_CONN_ORDERS_DB": shop,
     }
     runs = {}
     with pytest.MonkeyPatch.context() as mp:
-        mp.delenv("LIFECYCLE_SOURCES_CONFIG", raising=False)
         for name, value in env.items():
             mp.setenv(name, value)
         for day in (PG_NIGHTLY_END, PgNightly.backfilled_day()):
             runs[day] = run_day(day, home)
-    return PgNightly(home, server_warehouse, env, runs)
+    return PgNightly(home, server_warehouse, env, runs, shop)

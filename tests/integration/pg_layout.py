@@ -61,17 +61,19 @@ def require_passwords(server_uri: str) -> None:
 
 
 PG_NIGHTLY_END = date(2026, 6, 30)
+PG_NIGHTLY_DAYS = 30
 
 
 @dataclass(frozen=True)
 class PgNightly:
     """Two runs of the nightly DAG through Airflow on the server warehouse: the as-of day
-    `end`, then a backfill of the day before it."""
+    `end`, then a backfill of the day before it; the orders read from the shop's database."""
 
     home: Home
     warehouse: ServerWarehouse
     env: dict[str, str]  # what the runs had: target, connection, home
     runs: dict[date, tuple[bool, Path]]  # as-of -> (succeeded, log)
+    shop: str  # the order system's database (superuser URI)
 
     @property
     def end(self) -> date:

@@ -1,8 +1,10 @@
 """The whole nightly DAG on the server target: Airflow runs it (`airflow dags test`) with
 LIFECYCLE_TARGET=postgres against a PostgreSQL 15 laid out by the compose file's init script,
-as the pipeline's own `lifecycle` login (not a superuser). Then: what `lifecycle status` and
-the report say, a backfill of an older day, the grants the project created, and the swap seen
-by BI sessions reading while publications switch."""
+as the pipeline's own `lifecycle` login (not a superuser), with the orders read from the shop's
+database (kind `sql`) as a server deployment would. Then: the orders' way from that database
+to the published tables, what `lifecycle status` and the report say, a backfill of an older
+day, the grants the project created, and the swap seen by BI sessions reading while
+publications switch."""
 
 from __future__ import annotations
 
@@ -50,6 +52,42 @@ def _one(con: Any, sql: str) -> Any:
     with con.cursor() as cur:
         cur.execute(sql)
         return cur.fetchone()
+
+
+def test_the_orders_come_from_the_shop_database_through_to_the_published_tables(
+    on_pg: PgNightly,
+) -> None:
+    import duckdb
+
+    shop = _connect(on_pg.shop)
+    warehouse = _connect(on_pg.warehouse.superuser_uri)
+    try:
+        with shop.cursor() as cur:
+            cur.execute("select order_id from orders.orders")
+            in_db = {r[0] for r in cur.fetchall()}
+        with warehouse.cursor() as cur:
+            cur.execute("select order_id from staging.stg_orders__orders")
+            staged = {r[0] for r in cur.fetchall()}
+        buyers = _one(
+            warehouse, "select count(*) from publish_executive.rpt_executive__customer_health"
+        )[0]
+    finally:
+        shop.close()
+        warehouse.close()
+    raw, quarantine = on_pg.home.raw, on_pg.home.quarantine
+    with duckdb.connect() as con:
+        lineage = con.execute(
+            "select distinct _file like 'postgresql://%' from read_parquet("
+            f"'{raw}/orders/orders/*/data.parquet', hive_partitioning = false)"
+        ).fetchall()
+        quarantined = {r[0] for r in con.execute(
+            "select json_extract_string(raw_record, '$.order_id') from read_parquet("
+            f"'{quarantine}/orders/orders/*/data.parquet', hive_partitioning = false)"
+        ).fetchall()}  # fmt: skip
+    assert lineage == [(True,)]
+    assert staged and staged <= in_db
+    assert in_db - staged <= quarantined  # every order not staged was refused by a named rule
+    assert buyers > 0
 
 
 def test_the_nightly_dag_publishes_into_the_role_schemas(on_pg: PgNightly) -> None:
