@@ -63,8 +63,12 @@ def test_the_orders_come_from_the_shop_database_through_to_the_published_tables(
     warehouse = _connect(on_pg.warehouse.superuser_uri)
     try:
         with shop.cursor() as cur:
-            cur.execute("select order_id from orders.orders")
-            in_db = {r[0] for r in cur.fetchall()}
+            day_end = datetime.combine(on_pg.end, datetime.min.time(), tzinfo=UTC)
+            cur.execute("select order_id, updated_at < %s from orders.orders", (day_end,))
+            rows = cur.fetchall()
+        in_db = {r[0] for r in rows}
+        # The warehouse was last built for the backfilled day: it has every delivery up to it.
+        delivered = {r[0] for r in rows if r[1]}
         with warehouse.cursor() as cur:
             cur.execute("select order_id from staging.stg_orders__orders")
             staged = {r[0] for r in cur.fetchall()}
@@ -86,7 +90,7 @@ def test_the_orders_come_from_the_shop_database_through_to_the_published_tables(
         ).fetchall()}  # fmt: skip
     assert lineage == [(True,)]
     assert staged and staged <= in_db
-    assert in_db - staged <= quarantined  # every order not staged was refused by a named rule
+    assert delivered - staged <= quarantined  # an order not staged was refused by a named rule
     assert buyers > 0
 
 
