@@ -87,8 +87,11 @@ $(COMPOSE_STAMP):
 demo: setup
 	@$(BIN)/lifecycle demo
 
+# Two workers, one per core. A module's tests stay on one worker (--dist loadfile), so its
+# module-scoped set-up (a whole nightly run, say) is built once. (loadgroup would let modules
+# share a session fixture's worker, but pytest-xdist 3.8 cannot set groups under pytest 9.)
 test: setup $(CHROMIUM_STAMP) $(PG_STAMP) $(COMPOSE_STAMP)
-	@$(BIN)/python -m pytest
+	@$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: setup
 	@$(BIN)/ruff check plugins dags expectations tests
