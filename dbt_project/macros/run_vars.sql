@@ -89,9 +89,15 @@
 {%- endmacro %}
 
 {#- Spark's Parquet tables have no DELETE; these models are partitioned by delivery day
-    there (delivery_partitioning), so the re-read deliveries are dropped as partitions. -#}
+    there (delivery_partitioning), so the re-read deliveries are dropped as partitions.
+    Tables of a format with DELETE (Delta, Iceberg, Hudi: a cluster's choice of
+    +file_format) delete as everywhere else. -#}
 {% macro spark__delete_reprocessed_deliveries() -%}
-    {%- if is_incremental() -%}
+    {%- set existing = load_relation(this) if is_incremental() else none -%}
+    {%- if existing is not none
+        and (existing.is_delta or existing.is_iceberg or existing.is_hudi) -%}
+        {{ lifecycle.default__delete_reprocessed_deliveries() }}
+    {%- elif is_incremental() -%}
         {%- set start = lifecycle.reprocess_from_text() -%}
         {%- set days = [] -%}
         {%- for row in run_query('show partitions ' ~ this) -%}

@@ -2,15 +2,33 @@
     spark adapter calls these (dbt resolves the project's spark__ macros before
     dbt-spark's own), so DuckDB and PostgreSQL never see them. -#}
 
-{#- Seeds: the seed files declare text columns as `varchar` (_seeds.yml), which
-    DuckDB and PostgreSQL take and Spark does not (it wants `string`, or a
-    varchar with a length). dbt-spark uses column_types as written, so its seed
-    macros get them with every `varchar` as dbt.type_string(). -#}
+{#- A type written in the project's YAML (seed column_types, the publish models'
+    contracts) as Spark names it. Two names there are DuckDB's and PostgreSQL's
+    but not Spark's: `varchar` without a length (Spark: `string`) and `double
+    precision` (Spark: `double`); bigint, integer, boolean, date and decimal(p, s)
+    are the same on all three. -#}
+{% macro spark_type(type) -%}
+    {%- set name = type | trim | lower -%}
+    {%- if name == 'varchar' -%}
+        {{ return(dbt.type_string()) }}
+    {%- elif name == 'double precision' -%}
+        {{ return(lifecycle.type_double()) }}
+    {%- endif -%}
+    {{ return(type) }}
+{%- endmacro %}
+
+{#- Contracts: dbt checks a model's columns against the declared data types by
+    casting nulls to them (get_empty_schema_sql, through dbt.cast). -#}
+{% macro spark__cast(field, type) -%}
+    cast({{ field }} as {{ lifecycle.spark_type(type) }})
+{%- endmacro %}
+
+{#- Seeds: dbt-spark uses column_types as written, so its seed macros get them
+    through spark_type. -#}
 {% macro spark_seed_model(model) -%}
     {%- set types = {} -%}
     {%- for name, type in (model['config'].get('column_types') or {}).items() -%}
-        {%- do types.update({name: dbt.type_string()
-            if (type | trim | lower) == 'varchar' else type}) -%}
+        {%- do types.update({name: lifecycle.spark_type(type)}) -%}
     {%- endfor -%}
     {{ return({'config': {
         'column_types': types,
