@@ -13,7 +13,7 @@ CHROMIUM := /usr/bin/chromium
 CHROMIUM_STAMP := $(VENV)/.chromium
 CHROMIUM_LOG := $(VENV)/chromium-install.log
 
-.PHONY: setup chromium demo test lint bench clean
+.PHONY: setup chromium spark demo test lint bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@echo "==> setting up $(VENV) from requirements.lock (one time, about a minute)"
@@ -84,13 +84,40 @@ $(COMPOSE_STAMP):
 	fi
 	@touch $@
 
+# The Spark test starts a JVM (pyspark 4 needs Java 17); installed only when missing (needs root).
+JAVA_STAMP := $(VENV)/.java
+$(JAVA_STAMP):
+	@mkdir -p $(VENV)
+	@if ! command -v java > /dev/null; then \
+		if [ "$$(id -u)" != 0 ]; then echo "error: java is missing; the Spark test needs Java 17:" \
+			"run 'sudo apt-get install -y openjdk-17-jre-headless' (or 'make test' as root)" >&2; exit 1; fi; \
+		echo "==> installing Debian's openjdk-17-jre-headless for the Spark test (one time)"; \
+		{ apt-get -q -o DPkg::Lock::Timeout=600 update \
+			&& DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=600 \
+				install --no-install-recommends openjdk-17-jre-headless; } > $(VENV)/java-install.log 2>&1 \
+			|| { tail -n 20 $(VENV)/java-install.log; exit 1; }; \
+	fi
+	@touch $@
+
+# dbt on Spark (LIFECYCLE_TARGET=spark): dbt-spark and pyspark in a venv of their own, from the
+# pins of deploy/spark/requirements.txt (the Spark test installs it the same way when missing).
+SPARK_VENV := .venv-spark
+$(SPARK_VENV)/.pins: deploy/spark/requirements.txt
+	@echo "==> setting up $(SPARK_VENV) from deploy/spark/requirements.txt (one time)"
+	@rm -rf $(SPARK_VENV) && $(PYTHON) -m venv $(SPARK_VENV)
+	@$(SPARK_VENV)/bin/pip install -q --disable-pip-version-check -r $< > $(SPARK_VENV)/install.log 2>&1 \
+		|| (cat $(SPARK_VENV)/install.log; exit 1)
+	@cp $< $@
+
+spark: $(SPARK_VENV)/.pins $(JAVA_STAMP)
+
 demo: setup
 	@$(BIN)/lifecycle demo
 
 # Two workers, one per core. A module's tests stay on one worker (--dist loadfile), so its
 # module-scoped set-up (a whole nightly run, say) is built once. (loadgroup would let modules
 # share a session fixture's worker, but pytest-xdist 3.8 cannot set groups under pytest 9.)
-test: setup $(CHROMIUM_STAMP) $(PG_STAMP) $(COMPOSE_STAMP)
+test: setup $(CHROMIUM_STAMP) $(PG_STAMP) $(COMPOSE_STAMP) $(JAVA_STAMP)
 	@$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: setup

@@ -20,8 +20,11 @@
     ({{ expr }} ~ '^(?:{{ pattern }})$')
 {%- endmacro %}
 
+{#- Spark reads a backslash in a string literal as an escape character (unless
+    spark.sql.parser.escapedStringLiterals is on, a setting of the whole session),
+    so a pattern's backslashes are doubled to reach the regex engine as written. -#}
 {% macro spark__regex_full_match(expr, pattern) -%}
-    ({{ expr }} rlike '^(?:{{ pattern }})$')
+    ({{ expr }} rlike '^(?:{{ pattern | replace('\\', '\\\\') }})$')
 {%- endmacro %}
 
 {#- Replace every match of the pattern. -#}
@@ -40,6 +43,14 @@
 
 {% macro postgres__regex_replace_all(expr, pattern, replacement) -%}
     regexp_replace({{ expr }}, '{{ pattern }}', '{{ replacement }}', 'g')
+{%- endmacro %}
+
+{% macro spark__regex_replace_all(expr, pattern, replacement) -%}
+    regexp_replace(
+        {{ expr }},
+        '{{ pattern | replace('\\', '\\\\') }}',
+        '{{ replacement | replace('\\', '\\\\') }}'
+    )
 {%- endmacro %}
 
 {#- ISO-8601 text with a UTC offset (`+01:00`, `+0000`, `Z`) to a UTC

@@ -78,8 +78,52 @@
 {#- Pre-hook of the delivery-day incremental models: drop the deliveries this run re-reads
     (from reprocess_from_text() on) so they are replaced, not duplicated. -#}
 {% macro delete_reprocessed_deliveries() -%}
+    {{ return(adapter.dispatch('delete_reprocessed_deliveries', 'lifecycle')()) }}
+{%- endmacro %}
+
+{% macro default__delete_reprocessed_deliveries() -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
         where delivery_date >= cast('{{ lifecycle.reprocess_from_text() }}' as date)
     {%- endif -%}
+{%- endmacro %}
+
+{#- Spark's Parquet tables have no DELETE; these models are partitioned by delivery day
+    there (delivery_partitioning), so the re-read deliveries are dropped as partitions.
+    Tables of a format with DELETE (Delta, Iceberg, Hudi: a cluster's choice of
+    +file_format) delete as everywhere else. -#}
+{% macro spark__delete_reprocessed_deliveries() -%}
+    {%- set existing = load_relation(this) if is_incremental() else none -%}
+    {%- if existing is not none
+        and (existing.is_delta or existing.is_iceberg or existing.is_hudi) -%}
+        {{ lifecycle.default__delete_reprocessed_deliveries() }}
+    {%- elif is_incremental() -%}
+        {%- set start = lifecycle.reprocess_from_text() -%}
+        {%- set days = [] -%}
+        {%- for row in run_query('show partitions ' ~ this) -%}
+            {%- set day = (row[0] | string).split('=', 1)[1] -%}
+            {%- if day >= start -%}{%- do days.append(day) -%}{%- endif -%}
+        {%- endfor -%}
+        {%- if days -%}
+            alter table {{ this }} drop if exists
+            {%- for day in days %}
+                partition (delivery_date = '{{ day }}'){{ ',' if not loop.last }}
+            {%- endfor %}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The partitioning of the delivery-day incremental models (their `partition_by`):
+    none where a model is a table in a database (DuckDB, PostgreSQL); by delivery day
+    where it is a folder of files (Spark), so a re-read delivery replaces a partition. -#}
+{% macro delivery_partitioning() -%}
+    {{ return(adapter.dispatch('delivery_partitioning', 'lifecycle')()) }}
+{%- endmacro %}
+
+{% macro default__delivery_partitioning() -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{% macro spark__delivery_partitioning() -%}
+    {{ return('delivery_date') }}
 {%- endmacro %}

@@ -13,6 +13,10 @@
    extract's counts per delivery (`audit.raw_deliveries`) for the data team.
 
 Tests are left to the gate unless `with_tests` (a development build).
+
+On the `spark` target only dbt runs (`lifecycle dbt`; the Python steps need DuckDB or
+PostgreSQL, lifecycle.target): Spark reads the raw zone's files in place, through tables that
+`register_raw_zone` declares in its metastore before dbt reads them.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from lifecycle import progress
-from lifecycle.dbt_runner import DbtOutcome, run_dbt
+from lifecycle.dbt_runner import DbtError, DbtOutcome, run_dbt
 
 if TYPE_CHECKING:
     from datetime import date
@@ -29,6 +33,17 @@ if TYPE_CHECKING:
 
 PREDICTIONS = "source:predictions+"
 NO_TESTS = ("resource_type:test", "resource_type:unit_test")
+# dbt commands that read the dbt sources, before which Spark needs the raw zone declared.
+READS_SOURCES = ("build", "run", "test")
+
+
+def register_raw_zone(home: Home, as_of: date) -> None:
+    """On Spark: (re)declare one table per raw source table over its Parquet folder (the dbt
+    macro register_raw_zone), where the sources read them; the files stay in place."""
+    outcome = run_dbt(["run-operation", "register_raw_zone"], as_of, home, stage="raw")
+    if not outcome.success:
+        raise DbtError("declaring the raw zone's tables on Spark failed: see the log")
+    progress.emit("raw", "the raw zone's tables are declared on Spark")
 
 
 def build_warehouse(
@@ -39,8 +54,9 @@ def build_warehouse(
     from lifecycle.incremental import record_absorbed, reprocess_from
     from lifecycle.predict import predict_customer_value
     from lifecycle.status import record_deliveries
-    from lifecycle.target import warehouse_target
+    from lifecycle.target import require_warehouse_target, warehouse_target
 
+    require_warehouse_target(warehouse_target(), "the nightly build (dbt, the CLV fit, dbt)")
     settings = load_lifecycle()
     if warehouse_target() == "postgres":
         from lifecycle.raw_load import load_raw_zone

@@ -109,8 +109,10 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
 def cmd_dbt(args: argparse.Namespace) -> int:
     """Any dbt command with the as-of date and the lifecycle rules as vars."""
-    from lifecycle.dbt_runner import run_dbt
+    from lifecycle.build import READS_SOURCES, register_raw_zone
+    from lifecycle.dbt_runner import DbtError, run_dbt
     from lifecycle.lock import Mode, WarehouseBusy, hold
+    from lifecycle.target import warehouse_target
 
     dbt_args = [a for a in args.dbt_args if a != "--"]
     if not dbt_args:
@@ -121,8 +123,10 @@ def cmd_dbt(args: argparse.Namespace) -> int:
         # dbt opens the warehouse read-write whatever the command: one writer at a time.
         with hold(home, Mode.EXCLUSIVE, task=f"lifecycle dbt {dbt_args[0]}",
                   run_id="lifecycle dbt", as_of=args.as_of):  # fmt: skip
+            if warehouse_target() == "spark" and dbt_args[0] in READS_SOURCES:
+                register_raw_zone(home, args.as_of)
             outcome = run_dbt(dbt_args, args.as_of, home)
-    except WarehouseBusy as exc:
+    except (WarehouseBusy, DbtError) as exc:
         print(f"  FAILED   {exc}", file=sys.stderr)
         return 1
     for failure in outcome.failures:

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 DBT_PROJECT = REPO_ROOT / "dbt_project"
+# dbt-spark and pyspark (large) live in a venv of their own, pinned by
+# deploy/spark/requirements.txt, so that the project's .venv stays lean.
+SPARK_VENV = REPO_ROOT / ".venv-spark"
 # The suffix of the role schemas dbt builds on PostgreSQL before publish swaps them in.
 NEXT_SUFFIX = "__next"
 _RESULT_EVENTS = {"LogModelResult", "LogSeedResult", "LogTestResult", "LogSnapshotResult"}
@@ -57,6 +60,15 @@ def dbt_env(home: Home) -> dict[str, str]:
     if target == "postgres":
         env.update(PgSettings.from_env().dbt_env())
     return env
+
+
+def dbt_executable(target: str) -> Path:
+    """The dbt to run: on `spark` the one of `.venv-spark/` when it is there (dbt-spark and
+    pyspark), else, as for every other target, the dbt installed beside this Python."""
+    own = SPARK_VENV / "bin" / "dbt"
+    if target == "spark" and own.is_file():
+        return own
+    return Path(sys.executable).with_name("dbt")
 
 
 def publish_vars(target: str) -> dict[str, str]:
@@ -101,7 +113,7 @@ def run_dbt(
     results_file = home.dbt_target / "run_results.json"
     results_file.unlink(missing_ok=True)
     cmd = [
-        str(Path(sys.executable).with_name("dbt")),
+        str(dbt_executable(env["LIFECYCLE_TARGET"])),
         *args,
         "--project-dir", str(DBT_PROJECT),
         "--profiles-dir", str(DBT_PROJECT),

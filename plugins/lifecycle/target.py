@@ -6,6 +6,11 @@ PostgreSQL server whose connection comes from the environment only, as an Airflo
 `postgresql://user:password@host:5432/dbname` or Airflow's JSON form), never from the
 repository. dbt gets the same settings as `LIFECYCLE_PG_*` variables (dbt_project/profiles.yml)
 and the Python steps through `lifecycle.warehouse`.
+
+`spark` builds the dbt models on Spark (dbt-spark, a local session: profiles.yml's `spark`
+output), with `lifecycle dbt`; the Python steps of the nightly run (the CLV fit, the gate's
+suites, publishing, status) read and write the warehouse through `lifecycle.warehouse` and
+run on the `WAREHOUSE_TARGETS` only.
 """
 
 from __future__ import annotations
@@ -16,8 +21,10 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
-Target = Literal["duckdb", "postgres"]
-TARGETS: tuple[Target, ...] = ("duckdb", "postgres")
+Target = Literal["duckdb", "postgres", "spark"]
+TARGETS: tuple[Target, ...] = ("duckdb", "postgres", "spark")
+# The engines the nightly run's Python steps (lifecycle.warehouse) run on.
+WAREHOUSE_TARGETS: tuple[Target, ...] = ("duckdb", "postgres")
 TARGET_ENV = "LIFECYCLE_TARGET"
 CONNECTION_ENV = "AIRFLOW_CONN_LIFECYCLE_WAREHOUSE"
 _SCHEMES = ("postgres", "postgresql", "postgresql+psycopg2")
@@ -30,11 +37,19 @@ class TargetError(ValueError):
 def warehouse_target() -> Target:
     """The engine this process builds on and reads from (`LIFECYCLE_TARGET`)."""
     value = os.environ.get(TARGET_ENV, "duckdb").strip().lower() or "duckdb"
-    if value == "duckdb":
-        return "duckdb"
-    if value == "postgres":
-        return "postgres"
+    for target in TARGETS:
+        if value == target:
+            return target
     raise TargetError(f"{TARGET_ENV}={value!r}: must be one of {', '.join(TARGETS)}")
+
+
+def require_warehouse_target(target: Target, step: str) -> None:
+    """Stop a Python warehouse step on an engine it does not run on, saying what does."""
+    if target not in WAREHOUSE_TARGETS:
+        raise TargetError(
+            f"{TARGET_ENV}={target}: {step} runs on {' or '.join(WAREHOUSE_TARGETS)} only;"
+            f" on {target} build the dbt models with `lifecycle dbt --as-of D -- build`"
+        )
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import contextlib
 import io
 from typing import TYPE_CHECKING, Any
 
-from lifecycle.target import PgSettings, Target, warehouse_target
+from lifecycle.target import PgSettings, Target, require_warehouse_target, warehouse_target
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -204,6 +204,7 @@ def open_warehouse(
     `read_only` matters to DuckDB (one writer, or many readers), PostgreSQL sessions need no
     such care."""
     target = target or warehouse_target()
+    require_warehouse_target(target, "the warehouse's Python steps")
     if target == "duckdb":
         from lifecycle.io import connect
 

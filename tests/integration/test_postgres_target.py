@@ -26,7 +26,7 @@ from lifecycle.publish import AUDIT_TABLES, PublishedTable, PublishError
 from lifecycle.publish_pg import db_role, publish_postgres
 from lifecycle.quality import GateReport, run_gate
 from lifecycle.raw_load import QUARANTINE_TABLE, file_sha256, load_raw_zone, raw_table
-from lifecycle.target import TARGETS, PgSettings
+from lifecycle.target import WAREHOUSE_TARGETS, PgSettings
 from lifecycle.warehouse import Warehouse, open_warehouse
 
 pytestmark = pytest.mark.slow
@@ -71,7 +71,7 @@ def engines(load_home: Callable[..., tuple[Home, Any]], pg_server: str) -> Itera
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LIFECYCLE_HOME", str(home.root))
         mp.setenv("AIRFLOW_CONN_LIFECYCLE_WAREHOUSE", uri)
-        for target in TARGETS:
+        for target in WAREHOUSE_TARGETS:
             mp.setenv("LIFECYCLE_TARGET", target)
             before = build_warehouse(home, AS_OF - timedelta(days=1))
             nights[target] = (before, build_warehouse(home, AS_OF, with_tests=True))
@@ -79,7 +79,7 @@ def engines(load_home: Callable[..., tuple[Home, Any]], pg_server: str) -> Itera
         gate = run_gate(home, AS_OF, "pg-run", load_sources(), load_lifecycle().quality)
         published = publish_postgres(home, "pg-run", AS_OF, gate="passed") if gate.passed else []
     tables: dict[str, dict[str, TableChecksum]] = {}
-    for target in TARGETS:
+    for target in WAREHOUSE_TARGETS:
         with open_warehouse(home, read_only=True, target=target, settings=pg) as wh:
             for name, checksum in _checksums(wh).items():
                 tables.setdefault(name, {})[target] = checksum

@@ -1,14 +1,18 @@
 """The target setting and the warehouse connection, read from the environment only."""
 
+import sys
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
+from lifecycle.build import build_warehouse
 from lifecycle.checksum import canonical, rows_checksum
 from lifecycle.dbt_runner import dbt_env
 from lifecycle.paths import Home
 from lifecycle.target import PgSettings, TargetError, warehouse_target
+from lifecycle.warehouse import open_warehouse
 
 
 def test_warehouse_target_defaults_to_duckdb(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -19,6 +23,48 @@ def test_warehouse_target_defaults_to_duckdb(monkeypatch: pytest.MonkeyPatch) ->
 def test_warehouse_target_reads_postgres(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LIFECYCLE_TARGET", " Postgres ")
     assert warehouse_target() == "postgres"
+
+
+def test_warehouse_target_reads_spark(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LIFECYCLE_TARGET", "SPARK")
+    assert warehouse_target() == "spark"
+
+
+def test_the_python_warehouse_steps_refuse_spark_and_say_what_runs_there(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("LIFECYCLE_TARGET", "spark")
+    with (
+        pytest.raises(TargetError, match=r"duckdb or postgres only.*lifecycle dbt"),
+        open_warehouse(Home(tmp_path)),
+    ):
+        pass
+    with pytest.raises(TargetError, match="the nightly build"):
+        build_warehouse(Home(tmp_path), date(2026, 6, 30))
+    assert not (tmp_path / "warehouse.duckdb").exists()
+
+
+def test_dbt_env_for_spark_carries_the_home_and_no_connection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LIFECYCLE_TARGET", "spark")
+    env = dbt_env(Home.from_env())
+    assert env["LIFECYCLE_TARGET"] == "spark" and env["LIFECYCLE_HOME"]
+    assert not [k for k in env if k.startswith("LIFECYCLE_PG_")]
+
+
+def test_spark_runs_the_dbt_of_its_own_venv_when_installed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import lifecycle.dbt_runner as runner
+
+    monkeypatch.setattr(runner, "SPARK_VENV", tmp_path)
+    beside = Path(sys.executable).with_name("dbt")
+    assert runner.dbt_executable("spark") == beside  # not installed: the project's dbt
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "dbt").touch()
+    assert runner.dbt_executable("spark") == tmp_path / "bin" / "dbt"
+    assert runner.dbt_executable("duckdb") == runner.dbt_executable("postgres") == beside
 
 
 def test_warehouse_target_rejects_an_unknown_engine(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,6 +10,7 @@
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ lifecycle.delete_reprocessed_deliveries() }}",
+    partition_by=lifecycle.delivery_partitioning(),
 ) }}
 with
 
