@@ -52,6 +52,7 @@ from lifecycle.bench_probe import TreeRss, floor_specs, run_floor
 from lifecycle.bench_record import (
     built_rows,
     latest_run_id,
+    model_times,
     nightly_fit,
     predict_window,
     progress_records,
@@ -75,6 +76,7 @@ if TYPE_CHECKING:
 BENCH_END = date(2026, 6, 30)
 DEFAULT_SCALE = 100_000
 DEFAULT_DAYS = 730
+SLOWEST = 8  # dbt models listed per run
 # Environment the bench sets for its runs (and restores after).
 _PINNED = {"LIFECYCLE_TARGET": "duckdb", "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
 _DROPPED = ("LIFECYCLE_SOURCES", "LIFECYCLE_SOURCES_CONFIG")
@@ -234,6 +236,7 @@ def measure_run(home: Home, as_of: date, echo: TextIO) -> dict[str, Any]:
         for name, task in (("extract", "extract"), ("gate", "gate"), ("publish", "publish"))
         if task in windows
     }
+    models = model_times(home, *windows["transform"]) if "transform" in windows else []
     if "transform" in windows:
         start, end = windows["transform"]
         parts = [(start, end)] if predict is None else [(start, predict[0]), (predict[1], end)]
@@ -254,6 +257,11 @@ def measure_run(home: Home, as_of: date, echo: TextIO) -> dict[str, Any]:
         "rows": rows,
         "rows_per_s": {k: (n / stages[k] if stages[k] > 0 else None) for k, n in rows.items()},
         "nightly_clv_fit": nightly_fit(home, as_of.isoformat()),
+        "dbt_models": {
+            "count": len(models),
+            "seconds": sum(m["seconds"] for m in models),
+            "slowest": models[:SLOWEST],
+        },  # fmt: skip
     }
 
 
@@ -436,6 +444,11 @@ def report(root: Home, figures: dict[str, Any], echo: TextIO) -> None:
         f" load average before {load}"
     )
     print(format_table(title, bench_lines(figures)), file=echo)
+    for run, name in (("full", "full run"), ("incremental", "next day")):
+        models = figures[run].get("dbt_models") or {}
+        slowest = ", ".join(f"{m['model']} {m['seconds']:.1f} s" for m in models.get("slowest", []))
+        print(f"dbt, {name}: {models.get('count', 0)} models, {models.get('seconds', 0):.1f} s"
+              f" of model time; slowest: {slowest or '-'}", file=echo)  # fmt: skip
     previous = write_figures(bench_dir(root), figures)
     print(f"figures: {bench_dir(root) / 'latest.json'}", file=echo)
     if previous is not None:

@@ -7,6 +7,8 @@
   timestamps (`lifecycle.progress`) of "fitting predictive CLV" and of its result.
 - Row counts: the extract and publish tasks' return values (Airflow's XCom), and the rows
   of every table dbt built (tables and incremental models of dbt's manifest).
+- Where dbt's time goes: each model's execution time from dbt's JSON log
+  (`$LIFECYCLE_HOME/dbt/logs/dbt.log*`), for the models finished inside the run's transform task.
 
 Read-only on everything: the metadata DB, the progress file, the warehouse.
 """
@@ -132,6 +134,37 @@ def stage_seconds(
     }
     seconds["airflow"] = wall - sum(seconds.values())
     return seconds
+
+
+def _utc(stamp: str) -> float:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+def model_times(home: Home, start: float, end: float) -> list[dict[str, Any]]:
+    """The models dbt finished between `start` and `end`, slowest first: name, materialization,
+    seconds (dbt's execution time; with 2 threads two models can run at once)."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for log in sorted((home.root / "dbt" / "logs").glob("dbt.log*")):
+        with log.open(encoding="utf-8", errors="replace") as fh:
+            for raw in fh:
+                if '"LogModelResult"' not in raw:
+                    continue
+                try:
+                    event = json.loads(raw)
+                    info, data = event["info"], event["data"]
+                    at = _utc(str(info["ts"]))
+                except (json.JSONDecodeError, KeyError, ValueError):
+                    continue
+                if not start <= at <= end:
+                    continue
+                node = data.get("node_info") or {}
+                key = (str(info.get("invocation_id")), str(node.get("node_name")))
+                found[key] = {
+                    "model": node.get("node_name"),
+                    "materialized": node.get("materialized"),
+                    "seconds": float(data.get("execution_time") or 0.0),
+                }
+    return sorted(found.values(), key=lambda m: -float(m["seconds"]))
 
 
 def built_tables(home: Home) -> list[tuple[str, str]]:

@@ -50,6 +50,13 @@ class Line:
     met: bool | None = None
 
 
+def number(value: float) -> str:
+    """A figure of any size, to the precision that matters."""
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:,.2f}" if abs(value) >= 1 else f"{value:.3f}"
+
+
 def secs(value: float | None) -> str:
     if value is None or math.isnan(value):
         return "-"
@@ -205,7 +212,7 @@ def compare(previous: dict[str, Any], latest: dict[str, Any]) -> list[str]:
             continue
         before, after = old[path], new[path]
         change = f"{(after - before) / before:+.1%}" if before else "n/a"
-        lines.append(f"{path:<34} {before:>14,.3f} -> {after:>14,.3f}  {change}")
+        lines.append(f"{path:<30} {number(before):>14} -> {number(after):>14}  {change}")
     return lines
 
 

@@ -103,3 +103,33 @@ def test_built_tables_lists_table_and_incremental_models(tmp_path: Path) -> None
     (home.dbt_target / "manifest.json").write_text(json.dumps({"nodes": nodes}))
 
     assert built_tables(home) == [("marts", "a"), ("staging", "b")]
+
+
+def _model_event(name: str, ts: str, seconds: float, invocation: str = "i1") -> str:
+    return json.dumps({
+        "info": {"name": "LogModelResult", "ts": ts, "invocation_id": invocation},
+        "data": {"execution_time": seconds,
+                 "node_info": {"node_name": name, "materialized": "table"}},
+    })  # fmt: skip
+
+
+def test_model_times_lists_the_models_finished_in_the_window_slowest_first(
+    tmp_path: Path,
+) -> None:
+    from lifecycle.bench_record import model_times
+
+    home = Home(tmp_path)
+    logs = home.root / "dbt" / "logs"
+    logs.mkdir(parents=True)
+    (logs / "dbt.log.1").write_text(_model_event("early", "2026-06-30T01:59:59Z", 9.0) + "\n")
+    (logs / "dbt.log").write_text("\n".join([
+        _model_event("fast", "2026-06-30T02:00:10.5Z", 0.5),
+        _model_event("slow", "2026-06-30T02:00:20Z", 7.25),
+        '{"info": {"name": "LogTestResult"}}',
+        "not json",
+        _model_event("late", "2026-06-30T02:05:00Z", 30.0),
+    ]) + "\n")  # fmt: skip
+
+    got = model_times(home, T0, T0 + 60)
+
+    assert [(m["model"], m["seconds"]) for m in got] == [("slow", 7.25), ("fast", 0.5)]

@@ -112,7 +112,7 @@ def test_compare_reports_the_change_of_headline_figures() -> None:
     lines = compare(before, after)
 
     wall = next(line for line in lines if line.startswith("full.wall_s"))
-    assert wall.split()[-4:] == ["200.000", "->", "150.000", "-25.0%"]
+    assert wall.split()[-4:] == ["200.00", "->", "150.00", "-25.0%"]
     assert not any(line.startswith("(the previous run") for line in lines)
 
 
