@@ -111,6 +111,10 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+# How lifecycle.progress.format_line starts dbt's line per finished node.
+_DBT_PROGRESS = f"  {'dbt':<8} "
+
+
 class _Quiet:
     """Passes the run's progress lines through to `out`, less dbt's line per node."""
 
@@ -122,7 +126,7 @@ class _Quiet:
         lines = (self._pending + text).split("\n")
         self._pending = lines.pop()
         for line in lines:
-            if not line.startswith("  dbt "):
+            if not line.startswith(_DBT_PROGRESS):
                 self.out.write(line + "\n")
         return len(text)
 

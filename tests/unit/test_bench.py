@@ -60,8 +60,14 @@ def test_quiet_drops_dbts_line_per_node_across_split_writes() -> None:
     out = io.StringIO()
     quiet = _Quiet(out)
 
-    for chunk in ("  extract app.events ok", "\n", "  dbt   1/9 stg_x OK", "\n",
-                  "  gate     passed\n  dbt   2/9 y OK\n  publish  done", "\n"):  # fmt: skip
+    chunks = [
+        "  extract app.events ok", "\n", "  dbt        1/9 stg_x OK", "\n",
+        "  gate     passed\n  dbt        2/9 y OK\n  dbt build (a table row)\n  publish  done",
+        "\n",
+    ]  # fmt: skip
+    for chunk in chunks:
         quiet.write(chunk)
 
-    assert out.getvalue() == "  extract app.events ok\n  gate     passed\n  publish  done\n"
+    assert out.getvalue() == (
+        "  extract app.events ok\n  gate     passed\n  dbt build (a table row)\n  publish  done\n"
+    )
