@@ -48,6 +48,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from lifecycle.bench_clv import clv_comparison
 from lifecycle.bench_probe import TreeRss, floor_specs, run_floor
 from lifecycle.bench_record import (
     built_rows,
@@ -71,7 +72,7 @@ from lifecycle.bench_report import (
 from lifecycle.paths import Home
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
 
 BENCH_END = date(2026, 6, 30)
 DEFAULT_SCALE = 100_000
@@ -267,85 +268,6 @@ def measure_run(home: Home, as_of: date, echo: TextIO) -> dict[str, Any]:
             "slowest": models[:SLOWEST],
         },  # fmt: skip
     }
-
-
-def _best_of(repeats: int, fit: Callable[[], dict[str, float]]) -> dict[str, float]:
-    """The fastest of `repeats` fits (the least disturbed by other work on the machine)."""
-    best: dict[str, float] = {}
-    for _ in range(repeats):
-        took = fit()
-        if not best or took["seconds"] < best["seconds"]:
-            best = took
-    return best
-
-
-def clv_comparison(home: Home, as_of: date, repeats: int = 3) -> dict[str, Any]:
-    """Fit BG/NBD and Gamma-Gamma on every buying customer's summary as of `as_of` with
-    lifecycle.clv and with the lifetimes package (a reference only, when installed)."""
-    import warnings
-
-    from lifecycle import clv
-    from lifecycle.config import load_lifecycle
-    from lifecycle.predict import ORDERS_SQL
-    from lifecycle.warehouse import open_warehouse
-
-    unit = load_lifecycle().clv.time_unit
-    with open_warehouse(home, read_only=True) as wh:
-        orders = wh.frame(ORDERS_SQL, [as_of])
-    summary = clv.rfm_summary(orders, as_of, unit=unit)
-    f, r, t, m = (summary[c] for c in ("frequency", "recency", "T", "monetary_value"))
-    repeat = f > 0
-    result: dict[str, Any] = {"customers": len(summary), "repeat_buyers": int(repeat.sum()),
-                              "time_unit": unit, "repeats": repeats}  # fmt: skip
-    ours: dict[str, Any] = {"converged": False, "error": None, "params": {}}
-
-    def fit_ours() -> dict[str, float]:
-        started = time.perf_counter()
-        bg = clv.fit_bgnbd(f, r, t)
-        middle = time.perf_counter()
-        gg = clv.fit_gamma_gamma(f, m)
-        ended = time.perf_counter()
-        ours["params"] = {"r": bg.r, "alpha": bg.alpha, "a": bg.a, "b": bg.b,
-                          "p": gg.p, "q": gg.q, "gamma": gg.gamma}  # fmt: skip
-        return {
-            "seconds": ended - started,
-            "bgnbd_s": middle - started,
-            "gamma_gamma_s": ended - middle,
-        }
-
-    try:
-        ours |= _best_of(repeats, fit_ours) | {"converged": True}
-    except (clv.InsufficientDataError, clv.ConvergenceError) as exc:
-        ours["error"] = str(exc)
-    result["lifecycle"] = ours
-
-    theirs: dict[str, Any] = {"available": False, "converged": False, "error": None, "params": {}}
-    try:
-        from lifetimes import BetaGeoFitter, GammaGammaFitter
-    except ImportError as exc:
-        theirs["error"] = f"not installed: {exc}"
-    else:
-        theirs["available"] = True
-
-        def fit_theirs() -> dict[str, float]:
-            started = time.perf_counter()
-            bg = BetaGeoFitter().fit(f, r, t)
-            middle = time.perf_counter()
-            gg = GammaGammaFitter().fit(f[repeat], m[repeat])
-            ended = time.perf_counter()
-            theirs["params"] = {**{k: float(v) for k, v in bg.params_.items()},
-                                **{k: float(v) for k, v in gg.params_.items()}}  # fmt: skip
-            return {"seconds": ended - started, "bgnbd_s": middle - started,
-                    "gamma_gamma_s": ended - middle}  # fmt: skip
-
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                theirs |= _best_of(repeats, fit_theirs) | {"converged": True}
-        except Exception as exc:  # lifetimes raises its own ConvergenceError, among others
-            theirs["error"] = f"{type(exc).__name__}: {exc}"
-    result["lifetimes"] = theirs
-    return result
 
 
 def _machine(load_before: tuple[float, float, float]) -> dict[str, Any]:
