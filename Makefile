@@ -120,6 +120,12 @@ demo: setup
 test: setup $(CHROMIUM_STAMP) $(PG_STAMP) $(COMPOSE_STAMP) $(JAVA_STAMP)
 	@$(BIN)/python -m pytest -n 2 --dist loadfile
 
+# The scale benchmark (issue 9), not part of `make test`: generates SCALE people (default
+# 100000, 2 years) in its own home under $(LIFECYCLE_HOME)/bench/, runs the full night and
+# the next day through Airflow, prints the figures and writes $(LIFECYCLE_HOME)/bench/latest.json.
+bench: setup
+	@$(BIN)/lifecycle bench --scale $(SCALE)
+
 lint: setup
 	@$(BIN)/ruff check plugins dags expectations tests
 	@$(BIN)/ruff format --check plugins dags expectations tests

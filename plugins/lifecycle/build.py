@@ -81,6 +81,7 @@ def build_warehouse(
     )
     if not first.success:
         return first
+    progress.emit("predict", f"fitting predictive CLV on the orders as of {as_of}")
     report = predict_customer_value(home, as_of, settings.clv)
     progress.emit("predict", report.line())
     args = ["build", *refresh, "--select", PREDICTIONS]

@@ -179,6 +179,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    """The scale benchmark (issue 9): figures as a table and in $LIFECYCLE_HOME/bench/."""
+    from lifecycle.bench import BenchError, BenchPlan, run_bench
+
+    plan = BenchPlan(scale=args.scale, days=args.days, seed=args.seed)
+    try:
+        run_bench(Home.from_env(), plan, regenerate=args.regenerate)
+    except BenchError as exc:
+        print(f"  FAILED   {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lifecycle", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -210,6 +223,14 @@ def build_parser() -> argparse.ArgumentParser:
     stat = sub.add_parser("status", help="the last publication")
     stat.add_argument("--json", action="store_true")
     stat.set_defaults(func=cmd_status)
+
+    bench = sub.add_parser("bench", help="the scale benchmark: full run, next day, floor, CLV fit")
+    bench.add_argument("--scale", type=int, default=100_000, help="people (default 100000)")
+    bench.add_argument("--days", type=int, default=730, help="days of history (default 730)")
+    bench.add_argument("--seed", type=int, default=42)
+    bench.add_argument("--regenerate", action="store_true",
+                       help="generate the sources again even if they match")  # fmt: skip
+    bench.set_defaults(func=cmd_bench)
 
     demo = sub.add_parser("demo", help="generate demo sources and run the demo day (make demo)")
     demo.set_defaults(func=cmd_demo)
