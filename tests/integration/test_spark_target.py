@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -36,6 +35,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+from pinned_venv import pinned_venv
 
 from lifecycle.build import NO_TESTS
 from lifecycle.checksum import TableChecksum, rows_checksum
@@ -68,28 +68,9 @@ ENGINES = ("duckdb", "spark")
 
 
 def spark_python() -> Path:
-    """The Python of the Spark venv, installed once per set of pins (its install time is
-    logged and kept in `.venv-spark/.install-seconds`)."""
-    stamp = SPARK_VENV / ".pins"
-    pins = REQUIREMENTS.read_text()
-    python = SPARK_VENV / "bin" / "python"
-    if stamp.is_file() and stamp.read_text() == pins and (SPARK_VENV / "bin/dbt").is_file():
-        return python
-    shutil.rmtree(SPARK_VENV, ignore_errors=True)
-    started = time.monotonic()
-    subprocess.run([sys.executable, "-m", "venv", str(SPARK_VENV)], check=True)
-    done = subprocess.run(
-        [str(SPARK_VENV / "bin/pip"), "install", "-q", "--disable-pip-version-check",
-         "-r", str(REQUIREMENTS)],
-        capture_output=True, text=True, check=False, timeout=1200,
-    )  # fmt: skip
-    if done.returncode != 0:
-        pytest.fail(f"installing dbt-spark failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    took = time.monotonic() - started
-    (SPARK_VENV / ".install-seconds").write_text(f"{took:.0f}\n")
-    stamp.write_text(pins)
-    log.warning("installed dbt-spark and pyspark into %s in %.0f s", SPARK_VENV, took)
-    return python
+    """The Python of the Spark venv (`make spark` installs the same), installed once per set
+    of pins."""
+    return pinned_venv(SPARK_VENV, REQUIREMENTS, "dbt", timeout=1200) / "python"
 
 
 @dataclass

@@ -15,9 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -28,6 +26,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from pg_layout import PgNightly, ServerWarehouse
+from pinned_venv import pinned_venv
 
 from lifecycle.paths import ROLES
 from lifecycle.pgserver import free_port
@@ -49,23 +48,7 @@ SEGMENTS_QUERY = (
 
 def superset_bin() -> Path:
     """The bin folder of Superset's own venv, installed once per set of pins."""
-    stamp = SUPERSET_VENV / ".pins"
-    pins = REQUIREMENTS.read_text()
-    if stamp.is_file() and stamp.read_text() == pins and (SUPERSET_VENV / "bin/superset").is_file():
-        return SUPERSET_VENV / "bin"
-    shutil.rmtree(SUPERSET_VENV, ignore_errors=True)
-    started = time.monotonic()
-    subprocess.run([sys.executable, "-m", "venv", str(SUPERSET_VENV)], check=True)
-    done = subprocess.run(
-        [str(SUPERSET_VENV / "bin/pip"), "install", "-q", "--disable-pip-version-check",
-         "-r", str(REQUIREMENTS)],
-        capture_output=True, text=True, check=False, timeout=900,
-    )  # fmt: skip
-    if done.returncode != 0:
-        pytest.fail(f"installing Superset failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    stamp.write_text(pins)
-    log.warning("installed Superset into %s in %.0f s", SUPERSET_VENV, time.monotonic() - started)
-    return SUPERSET_VENV / "bin"
+    return pinned_venv(SUPERSET_VENV, REQUIREMENTS, "superset", timeout=900)
 
 
 @pytest.fixture(scope="module")
