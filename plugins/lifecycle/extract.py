@@ -9,7 +9,8 @@ of D replaces exactly D.
 
 Every partition is written to a temporary name and renamed into place; its `_extract.json`
 sidecar (counts and the source file's sha256) is written last and marks it complete.
-Counts always add up: read = loaded + quarantined + duplicates dropped.
+Counts always add up: read = loaded + quarantined + duplicates dropped. A delivery's rows are
+checked as columns (lifecycle.batch_check) against the rules of lifecycle.parsing.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from lifecycle.parsing import DeliveryContext, Rejection, validate_row
-from lifecycle.readers import SourceRecord, available_days, current_checksum, open_delivery
+from lifecycle.batch_check import check_delivery, collect
+from lifecycle.parsing import DeliveryContext
+from lifecycle.readers import available_days, current_checksum, open_delivery
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -135,76 +137,42 @@ def extract_delivery(
     _remove_orphans(qtarget)
 
     shown = delivery.shown
-    source_fields = [c.source_field for c in table.columns]
-    names = [c.name for c in table.columns]
-    key_index = source_fields.index(table.primary_key)
-    cursor_index = source_fields.index(table.cursor)
     stamp = extracted_at.isoformat()
-    seen: set[tuple[str | None, ...]] = set()
-    versions: dict[tuple[str | None, str | None], int] = {}  # (key, cursor) -> first line
-    good: list[tuple[str | None, ...]] = []
-    lines: list[int] = []
-    bad: list[tuple[Any, ...]] = []
-    read = duplicates = 0
-    newest: datetime | None = None
-
-    def reject(item: SourceRecord, rejection: Rejection) -> None:
-        bad.append((table.source, table.name, shown, item.line, day.isoformat(),
-                    rejection.column, rejection.rule, rejection.reason, item.raw, run_id,
-                    stamp))  # fmt: skip
-
-    for item in delivery.records:
-        read += 1
-        if isinstance(item.record, Rejection):
-            reject(item, item.record)
-            continue
-        row = validate_row(table.columns, item.record, context)
-        if isinstance(row, Rejection):
-            reject(item, row)
-            continue
-        if row in seen and row[key_index] is not None:
-            duplicates += 1
-            continue
-        version = (row[key_index], row[cursor_index])
-        if version in versions:
-            reason = (
-                f"conflicting version of {table.primary_key} {row[key_index]}: same"
-                f" {table.cursor} as line {versions[version]}, different content"
-            )
-            reject(item, Rejection(table.primary_key, reason, "conflicting_version"))
-            continue
-        versions[version] = item.line
-        seen.add(row)
-        good.append(row)
-        lines.append(item.line)
-        cursor = row[cursor_index]
-        if cursor is not None:
-            instant = datetime.fromisoformat(cursor).astimezone(UTC)
-            newest = instant if newest is None or instant > newest else newest
+    collected = collect(delivery.records, table.columns)
+    checked = check_delivery(table, collected, context)
     if delivery.undeclared:
         log.warning(
             "%s: %s has undeclared column(s) %s, not loaded",
             table.key, shown, sorted(delivery.undeclared),
         )  # fmt: skip
+    bad = [(table.source, table.name, shown, line, day.isoformat(), rejection.column,
+            rejection.rule, rejection.reason, raw, run_id, stamp)
+           for line, raw, rejection in checked.rejected]  # fmt: skip
 
-    columns: dict[str, list[Any]] = {name: [r[i] for r in good] for i, name in enumerate(names)}
-    columns["_source"] = [table.source] * len(good)
-    columns["_file"] = [shown] * len(good)
-    columns["_line"] = lines
-    columns["_delivery_date"] = [day.isoformat()] * len(good)
-    columns["_run_id"] = [run_id] * len(good)
-    columns["_extracted_at"] = [stamp] * len(good)
+    loaded = checked.loaded
+    count = loaded.num_rows
+    names = [c.name for c in table.columns]
+    columns: dict[str, Any] = {name: loaded.column(name) for name in names}
+    columns["_source"] = pa.repeat(table.source, count)
+    columns["_file"] = pa.repeat(shown, count)
+    columns["_line"] = loaded.column("_line")
+    columns["_delivery_date"] = pa.repeat(day.isoformat(), count)
+    columns["_run_id"] = pa.repeat(run_id, count)
+    columns["_extracted_at"] = pa.repeat(stamp, count)
     schema = pa.schema(
         [pa.field(n, pa.string()) for n in names]
         + [pa.field(n, pa.int64() if n == "_line" else pa.string()) for n in LINEAGE_COLUMNS]
     )
-    _write_parquet(pa.table(columns, schema=schema), target / "data.parquet", run_id)
+    data = pa.table(columns).cast(schema)
+    _write_parquet(data, target / "data.parquet", run_id)
 
     qschema = pa.schema(
         [pa.field(n, pa.int64() if n == "_line" else pa.string()) for n in QUARANTINE_COLUMNS]
     )
     qcols = {n: [row[i] for row in bad] for i, n in enumerate(QUARANTINE_COLUMNS)}
     _write_parquet(pa.table(qcols, schema=qschema), qtarget / "data.parquet", run_id)
+    newest = checked.newest_cursor
+    read, duplicates = collected.read, checked.duplicates
 
     sha = delivery.checksum()
     repeat_of = (known or {}).get(sha) if read else None
@@ -212,7 +180,7 @@ def extract_delivery(
         repeat_of = None
     report = PartitionReport(
         table=table.key, delivery_date=day.isoformat(), file=shown, sha256=sha,
-        read=read, loaded=len(good), quarantined=len(bad), duplicates=duplicates,
+        read=read, loaded=count, quarantined=len(bad), duplicates=duplicates,
         undeclared_columns=",".join(sorted(delivery.undeclared)) or None,
         repeat_of=repeat_of,
         newest_cursor=newest.isoformat() if newest else None,

@@ -86,6 +86,14 @@ def check_value(spec: ColumnSpec, value: Any, context: DeliveryContext | None = 
         if spec.required:
             raise InvalidValue("required value is missing", "required_missing")
         return None
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            # A JSON escape of half a surrogate pair: no text, and no Parquet file, holds it.
+            raise InvalidValue(
+                f"{text!r} is not valid Unicode (an unpaired surrogate)", "invalid_unicode"
+            ) from None
     if spec.type in ("integer", "decimal"):
         if isinstance(value, float) and not math.isfinite(value):
             raise InvalidValue(f"{text!r} is not a finite number", "not_a_number")
@@ -149,10 +157,14 @@ def validate_row(
 def flatten(obj: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """Nested JSON objects to dotted keys (`customer.email`); lists stay whole."""
     flat: dict[str, Any] = {}
-    for key, value in obj.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict) and value:
-            flat.update(flatten(value, f"{name}."))
-        else:
-            flat[name] = value
+    _flatten_into(flat, obj, prefix)
     return flat
+
+
+def _flatten_into(flat: dict[str, Any], obj: Mapping[str, Any], prefix: str) -> None:
+    # Called once per record of every JSON source: one dict, no intermediate copies.
+    for key, value in obj.items():
+        if isinstance(value, dict) and value:
+            _flatten_into(flat, value, f"{prefix}{key}.")
+        else:
+            flat[prefix + key if prefix else key] = value

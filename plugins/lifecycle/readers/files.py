@@ -8,7 +8,9 @@ import hashlib
 import json
 import re
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from lifecycle.parsing import Rejection, flatten
 from lifecycle.readers import Delivery, ExtractError, MissingDelivery, SourceRecord
@@ -81,23 +83,69 @@ def _csv_records(
 
 def _jsonl_records(table: TableConfig, text: str, undeclared: set[str]) -> Iterator[SourceRecord]:
     declared = {c.source_field for c in table.columns}
+    plans: dict[tuple[Any, ...], _Plan] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
         try:
-            obj = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            reason = f"malformed JSON: {exc.msg} at column {exc.colno}"
-            yield SourceRecord(number, raw, Rejection(None, reason, "malformed_json"))
-            continue
+            obj = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            # orjson is stricter than json (NaN, integers beyond 64 bits, lone surrogates):
+            # the standard library decides, and names the fault the same way every time.
+            try:
+                obj = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                reason = f"malformed JSON: {exc.msg} at column {exc.colno}"
+                yield SourceRecord(number, raw, Rejection(None, reason, "malformed_json"))
+                continue
         if not isinstance(obj, dict):
             reason = "a JSON line must be an object"
             yield SourceRecord(number, raw, Rejection(None, reason, "not_a_json_object"))
             continue
-        record = flatten(obj)
-        if not declared.issuperset(record):
-            undeclared.update(k for k in record if k not in declared)
-        yield SourceRecord(number, raw, record)
+        shape = _shape(obj)
+        plan = plans.get(shape) if shape is not None else None
+        if plan is None:
+            record = flatten(obj)
+            if not declared.issuperset(record):
+                undeclared.update(k for k in record if k not in declared)
+            if shape is not None:
+                plans[shape] = _plan(obj, declared)
+            yield SourceRecord(number, raw, record)
+            continue
+        yield SourceRecord(number, raw, {
+            name: obj[outer] if inner is None else obj[outer][inner] for name, outer, inner in plan
+        })  # fmt: skip
+
+
+_Plan = tuple[tuple[str, str, str | None], ...]
+
+
+def _shape(obj: dict[str, Any]) -> tuple[Any, ...] | None:
+    """The key structure of a record, when it is at most two levels deep (a nested object
+    holds no further non-empty object): records of one shape flatten the same way, so the
+    reader works out where each declared field is once per shape, not once per record."""
+    parts: list[Any] = []
+    for key, value in obj.items():
+        if type(value) is dict and value:
+            if any(type(v) is dict and v for v in value.values()):
+                return None
+            parts.append((key, tuple(value)))
+        else:
+            parts.append(key)
+    return tuple(parts)
+
+
+def _plan(obj: dict[str, Any], declared: set[str]) -> _Plan:
+    """Where flatten() takes each declared field from, in a record of this shape (a later
+    key wins, as in flatten: `a.b` at the top and `b` inside `a` land on one field)."""
+    where: dict[str, tuple[str, str | None]] = {}
+    for key, value in obj.items():
+        if type(value) is dict and value:
+            for inner in value:
+                where[f"{key}.{inner}"] = (key, inner)
+        else:
+            where[key] = (key, None)
+    return tuple((name, *where[name]) for name in where if name in declared)
 
 
 def _checked_for_truncation(
