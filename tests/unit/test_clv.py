@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import optimize
+from scipy import optimize, special
 
 from lifecycle import clv
 from lifecycle.clv import (
@@ -226,25 +226,153 @@ def _central_differences(f: Callable[[np.ndarray], float], theta: np.ndarray) ->
 
 def test_bgnbd_objective_gradient_matches_finite_differences() -> None:
     data = clv._Histories.of(
-        np.array([0.0, 1, 2, 7]), np.array([0.0, 3, 30.43, 12.5]), np.array([5.0, 10, 38.86, 20])
+        np.array([0.0, 1, 2, 7]),
+        np.array([0.0, 3, 30.43, 12.5]),
+        np.array([5.0, 10, 38.86, 20]),
+        np.array([3.0, 1, 2, 1]),
     )
-    weights = np.array([3.0, 1, 2, 1])
     theta = np.log([0.3, 5.0, 0.7, 2.0])
 
-    analytic = clv._bgnbd_objective(theta, data, weights)[1]
+    analytic = clv._bgnbd_objective(theta, data)[1]
 
-    numeric = _central_differences(lambda t: clv._bgnbd_objective(t, data, weights)[0], theta)
+    numeric = _central_differences(lambda t: clv._bgnbd_objective(t, data)[0], theta)
     np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-9)
 
 
 def test_gamma_gamma_objective_gradient_matches_finite_differences() -> None:
-    x, m, w = np.array([1.0, 2, 9]), np.array([10.0, 25.5, 40]), np.array([1.0, 4, 2])
+    data = clv._Spends.of(np.array([1.0, 2, 9]), np.array([10.0, 25.5, 40]), np.array([1.0, 4, 2]))
     theta = np.log([6.0, 3.5, 15.0])
 
-    analytic = clv._gamma_gamma_objective(theta, x, m, w)[1]
+    analytic = clv._gamma_gamma_objective(theta, data)[1]
 
-    numeric = _central_differences(lambda t: clv._gamma_gamma_objective(t, x, m, w)[0], theta)
+    numeric = _central_differences(lambda t: clv._gamma_gamma_objective(t, data)[0], theta)
     np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_bgnbd_log_likelihood_stays_finite_for_a_long_silent_heavy_buyer() -> None:
+    # 300 repeat purchases in the first 28 of 728 days: the odds of having dropped out are
+    # about e^776, past what a float holds, so the likelihood must stay in log space.
+    p = BGNBDParams(r=0.25, alpha=28.0, a=0.8, b=2.5)
+    x, tx, age = 300, 28.0, 728.0
+
+    vectorised = bgnbd_log_likelihood(p, x, tx, age)
+
+    a1 = math.lgamma(p.r + x) - math.lgamma(p.r) + p.r * math.log(p.alpha)
+    a2 = (
+        math.lgamma(p.b + x)
+        + math.lgamma(p.a + p.b)
+        - math.lgamma(p.a + p.b + x)
+        - math.lgamma(p.b)
+    )
+    alive = -(p.r + x) * math.log(p.alpha + age)
+    dropped = math.log(p.a / (p.b + x - 1)) - (p.r + x) * math.log(p.alpha + tx)
+    assert dropped - alive > 709
+    assert float(vectorised[0]) == pytest.approx(a1 + a2 + np.logaddexp(alive, dropped), rel=1e-12)
+
+
+# Parameter points from the published fit to extremes either side of it.
+BGNBD_POINTS = [(0.243, 4.414, 0.793, 2.426), (2.0, 0.5, 3.0, 0.4), (0.05, 60.0, 0.1, 10.0),
+                (1.0, 28.0, 0.5, 0.9)]  # fmt: skip
+
+
+@pytest.mark.parametrize("point", BGNBD_POINTS)
+def test_bgnbd_objective_gradient_matches_finite_differences_across_parameters(
+    point: tuple[float, float, float, float],
+) -> None:
+    # Rows: never returned, a same-day repeat, ordinary buyers, and a heavy buyer long silent.
+    data = clv._Histories.of(
+        np.array([0.0, 0, 1, 1, 2, 7, 300]),
+        np.array([0.0, 0, 0, 3, 30.43, 12.5, 28]),
+        np.array([5.0, 104, 1, 10, 38.86, 20, 728]),
+        np.array([3.0, 1, 1, 1, 2, 1, 1]),
+    )
+    theta = np.log(point)
+
+    analytic = clv._bgnbd_objective(theta, data)[1]
+
+    numeric = _central_differences(lambda t: clv._bgnbd_objective(t, data)[0], theta)
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("point", [(6.25, 3.74, 15.44), (0.5, 1.2, 0.3), (50.0, 10.0, 500.0)])
+def test_gamma_gamma_objective_gradient_matches_finite_differences_across_parameters(
+    point: tuple[float, float, float],
+) -> None:
+    data = clv._Spends.of(
+        np.array([1.0, 1, 2, 9, 40]),
+        np.array([10.0, 3.5, 25.5, 40, 18]),
+        np.array([1.0, 2, 4, 2, 1]),
+    )
+    theta = np.log(point)
+
+    analytic = clv._gamma_gamma_objective(theta, data)[1]
+
+    numeric = _central_differences(lambda t: clv._gamma_gamma_objective(t, data)[0], theta)
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-7)
+
+
+def _nelder_mead(
+    neg_log_likelihood: Callable[[np.ndarray], float], start: np.ndarray
+) -> np.ndarray:
+    """Derivative-free maximum likelihood on log-parameters, run to far tighter tolerances."""
+    result = optimize.minimize(
+        neg_log_likelihood,
+        np.log(start),
+        method="Nelder-Mead",
+        options={"xatol": 1e-9, "fatol": 1e-13, "maxiter": 20_000, "maxfev": 20_000},
+    )
+    assert result.success, result.message
+    return np.exp(result.x)
+
+
+def test_fit_bgnbd_reaches_the_optimum_of_a_derivative_free_fit() -> None:
+    truth = BGNBDParams(r=0.25, alpha=4.0, a=0.8, b=2.5)
+    rng = np.random.default_rng(9)
+    age = rng.integers(1, 105, 3000).astype(float)
+    x, tx = _simulate_bgnbd(truth, age, rng)
+
+    fitted = fit_bgnbd(x, tx, age)
+
+    def neg_ll(params: np.ndarray) -> float:
+        return -float(bgnbd_log_likelihood(BGNBDParams(*np.exp(params)), x, tx, age).mean())
+
+    r, alpha, a, b = _nelder_mead(neg_ll, np.array([truth.r, truth.alpha, truth.a, truth.b]))
+    _assert_params(fitted, BGNBDParams(r, alpha, a, b), "r alpha a b", 1e-4)
+    assert fitted.log_likelihood == pytest.approx(
+        -neg_ll(np.log([r, alpha, a, b])) * 3000, rel=1e-9
+    )
+
+
+def _gamma_gamma_log_likelihood(params: np.ndarray, x: np.ndarray, m: np.ndarray) -> float:
+    """Fader & Hardie (2013) eq. for ln f(m_x | x), summed, written out without shortcuts."""
+    p, q, gamma = params
+    return float(
+        np.sum(
+            special.gammaln(p * x + q)
+            - special.gammaln(p * x)
+            - special.gammaln(q)
+            + q * np.log(gamma)
+            + (p * x - 1) * np.log(m)
+            + p * x * np.log(x)
+            - (p * x + q) * np.log(gamma + x * m)
+        )
+    )
+
+
+def test_fit_gamma_gamma_reaches_the_optimum_of_a_derivative_free_fit() -> None:
+    truth = np.array([6.0, 3.7, 15.0])  # p, q, gamma
+    rng = np.random.default_rng(9)
+    x = rng.integers(1, 30, 2000).astype(float)
+    nu = rng.gamma(truth[1], 1 / truth[2], x.size)
+    m = rng.gamma(truth[0] * x, 1 / (nu * x))
+
+    fitted = fit_gamma_gamma(x, m)
+
+    optimum = _nelder_mead(lambda t: -_gamma_gamma_log_likelihood(np.exp(t), x, m) / x.size, truth)
+    _assert_params(fitted, GammaGammaParams(*optimum), "p q gamma", 1e-4)
+    assert fitted.log_likelihood == pytest.approx(
+        _gamma_gamma_log_likelihood(optimum, x, m), rel=1e-9
+    )
 
 
 def test_bgnbd_expected_purchases_matches_the_papers_worked_example() -> None:
