@@ -1,20 +1,22 @@
 """One delivery's rows checked as columns: the extract's fast path.
 
 What a valid value is stays in one place, `parsing.check_value`. Calling it once per value
-was most of a full run at 100,000 people (decision 31), so a delivery is checked as columns
-in DuckDB first. A row whose every value has a plain, unambiguous form (an ASCII-edged
-string, a plain numeral, an ISO-8601 timestamp with an offset, an ASCII currency code or
-boolean word) and passes its column's rules there is accepted with exactly the text
-`check_value` would give. Every other row (a value that breaks a rule, or one whose form the
-fast checks do not vouch for: padded or non-ASCII-edged text, `1e3`, a nested object, ...)
-is judged by `parsing.validate_row` itself. So the fast checks may only say "certainly
-valid, and this is its text"; the verdicts and texts are the row-by-row path's, which
+was most of a full run at 100,000 people (decision 31), so a delivery's values are checked
+as columns first, with Arrow's compute kernels (DuckDB parses the timestamps). A row whose
+every value has a plain, unambiguous form (text with no whitespace at either end, a plain
+numeral, an ISO-8601 timestamp with an offset, an ASCII currency code or boolean word) and
+passes its column's rules there is accepted with exactly the text `check_value` would give.
+Every other row (a value that breaks a rule, or one whose form the fast checks do not vouch
+for: `1e3`, `+5`, a nested object, a timestamp without offset, ...) is judged by
+`parsing.validate_row` itself. So the fast checks may only say "certainly valid, and this is
+its text"; the verdicts and texts are the row-by-row path's, which
 tests/unit/test_batch_check.py checks side by side on planted defects and awkward values.
 
-Exact duplicates and conflicting versions (same key and cursor, different content) are then
-found among the valid rows with window functions, with the row path's semantics: the first
-row of a (key, cursor) in delivery order is kept, a later identical copy is a duplicate, any
-other later row with that key and cursor is a conflicting version.
+Duplicates and conflicting versions are settled with the row path's semantics: the first
+valid row of a (key, cursor) in delivery order is loaded, a later identical copy is a
+duplicate, any other later row with that key and cursor is a conflicting version. Only the
+rows whose key and cursor repeat (found by a group-by) are walked in Python.
+Small deliveries skip the column checks (FAST_MIN_ROWS).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from lifecycle.parsing import FALSE_WORDS, TRUE_WORDS, Rejection, validate_row
 
@@ -42,7 +45,6 @@ if TYPE_CHECKING:
 # judged by parsing.check_value, which accepts more (Decimal's and fromisoformat's forms).
 _INTEGER = r"-?[0-9]{1,27}"
 _DECIMAL = r"-?[0-9]{1,27}(\.[0-9]{1,10})?"
-_DECIMAL_TYPE = "decimal(38, 10)"
 _TIMESTAMP = (
     r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[T ]([01][0-9]|2[0-3]):[0-5][0-9]"
     r":[0-5][0-9](\.[0-9]{3}|\.[0-9]{6})?(Z|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])"
@@ -130,67 +132,112 @@ def text_column(values: list[Any]) -> tuple[pa.Array, list[int]]:
     return pa.array(texts, type=pa.string()), judge
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+# What str.strip() strips (every code point whose isspace() is true; a unit test holds the
+# two the same): text with none of these at either end is its own stripped text.
+_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+    "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_DECIMAL_ARROW = pa.decimal128(38, 10)
 
 
-def _string_list(items: Iterable[str]) -> str:
-    return "[" + ", ".join(_literal(i) for i in items) + "]::varchar[]"
+def _full(pattern: str) -> str:
+    return f"^(?:{pattern})$"
 
 
-def _exact(bound: float) -> str | None:
-    """A bound as a decimal literal, if decimal(38, 10) holds it exactly."""
+def _bound(bound: float) -> pa.Scalar | None:
+    """A bound as a decimal(38, 10) scalar, if that type holds it exactly."""
     number = Decimal(str(bound))
     exponent = number.as_tuple().exponent
     if not isinstance(exponent, int) or exponent < -10 or abs(number) >= Decimal(10) ** 27:
         return None
-    return f"cast({_literal(str(number))} as {_DECIMAL_TYPE})"
+    return pa.scalar(number, type=_DECIMAL_ARROW)
 
 
-def column_checks(spec: ColumnSpec, v: str, context: DeliveryContext) -> tuple[str, str]:
-    """SQL for one column over its raw text `v`: (the checked text, true when the fast
-    checks vouch for the value and its text)."""
-    t = f"nullif({v}, '')"
-    conditions: list[str] = []
-    text = t
+def _is_in(values: pa.Array, items: Iterable[str]) -> pa.Array:
+    return pc.is_in(values, value_set=pa.array(sorted(items), type=pa.string()))
+
+
+def _present_checks(
+    spec: ColumnSpec, v: pa.Array, instants_ok: pa.Array | None, context: DeliveryContext
+) -> tuple[pa.Array, pa.Array]:
+    """(the text, true where the fast checks vouch for a value) of a column's non-empty
+    values; nulls in the result mean "not vouched for"."""
+    text = v
+    conditions: list[pa.Array] = []
     if spec.type in ("integer", "decimal"):
-        pattern = _INTEGER if spec.type == "integer" else _DECIMAL
-        conditions.append(f"regexp_full_match({t}, '{pattern}')")
-        number = f"try_cast({t} as {_DECIMAL_TYPE})"
-        for bound, op in ((spec.min, ">="), (spec.max, "<=")):
+        plain = pc.match_substring_regex(v, _full(_INTEGER if spec.type == "integer" else _DECIMAL))
+        conditions.append(plain)
+        numbers = pc.cast(pc.if_else(plain, v, "0"), _DECIMAL_ARROW)
+        for bound, compare in ((spec.min, pc.greater_equal), (spec.max, pc.less_equal)):
             if bound is not None:
-                exact = _exact(bound)
-                conditions.append(f"{number} {op} {exact}" if exact else "false")
+                exact = _bound(bound)
+                conditions.append(
+                    compare(numbers, exact) if exact is not None else pa.nulls(len(v), pa.bool_())
+                )
     elif spec.type == "timestamp":
-        instant = f"try_cast({t} as timestamptz)"
-        conditions += [f"regexp_full_match({t}, '{_TIMESTAMP}')", f"{instant} is not null"]
-        if spec.min_year is not None:
-            conditions.append(f"try_cast(left({t}, 4) as integer) >= {int(spec.min_year)}")
-        not_after = context.not_after.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00")
-        conditions.append(f"{instant} <= cast('{not_after}' as timestamptz)")
+        assert instants_ok is not None
+        conditions.append(instants_ok)
     elif spec.type == "currency":
-        accepted = _string_list(sorted(context.currencies))
-        conditions += [f"regexp_full_match({t}, '{_WORD}')",
-                       f"list_contains({accepted}, upper({t}))"]  # fmt: skip
+        conditions.append(pc.match_substring_regex(v, _full(_WORD)))
+        conditions.append(_is_in(pc.utf8_upper(v), context.currencies))
     elif spec.type == "boolean":
-        trues, falses = _string_list(sorted(TRUE_WORDS)), _string_list(sorted(FALSE_WORDS))
-        conditions.append(f"regexp_full_match({t}, '{_WORD}')")
-        conditions.append(
-            f"(list_contains({trues}, lower({t})) or list_contains({falses}, lower({t})))"
-        )
-        text = f"case when list_contains({trues}, lower({t})) then 'true' else 'false' end"
-        text = f"case when {t} is null then null else {text} end"
+        lower = pc.utf8_lower(v)
+        is_true = _is_in(lower, TRUE_WORDS)
+        conditions.append(pc.match_substring_regex(v, _full(_WORD)))
+        conditions.append(pc.or_(is_true, _is_in(lower, FALSE_WORDS)))
+        text = pc.if_else(is_true, "true", "false")
     if spec.values is not None:
-        conditions.append(f"list_contains({_string_list(spec.values)}, {text})")
-    present = " and ".join(conditions) if conditions else "true"
-    missing = "false" if spec.required else "true"
-    ok = (
-        f"case when {v} is null or {v} = '' then {missing}"
-        f" when unicode({v}) between 33 and 126 and unicode(right({v}, 1)) between 33 and 126"
-        f" then coalesce({present}, false)"
-        " else false end"
-    )
+        conditions.append(_is_in(text, spec.values))
+    ok = pa.array([True] * len(v), type=pa.bool_())
+    for condition in conditions:
+        ok = pc.and_kleene(ok, condition)
     return text, ok
+
+
+def column_checks(
+    spec: ColumnSpec, v: pa.Array, instants_ok: pa.Array | None, context: DeliveryContext
+) -> tuple[pa.Array, pa.Array]:
+    """One column's fast checks over its raw text `v`: (the checked text, true where the
+    checks vouch for the value and that text). `instants_ok` (timestamp columns only): the
+    value has the vouched-for ISO form and parses to an instant within the rules."""
+    absent = pc.fill_null(pc.equal(v, ""), True)
+    stripped = pc.fill_null(pc.equal(pc.utf8_trim(v, _WHITESPACE), v), False)
+    text, present_ok = _present_checks(spec, v, instants_ok, context)
+    ok = pc.if_else(absent, not spec.required, pc.and_(stripped, pc.fill_null(present_ok, False)))
+    return pc.if_else(absent, pa.scalar(None, pa.string()), text), ok
+
+
+def _timestamp_checks(
+    con: duckdb.DuckDBPyConnection, columns: Sequence[ColumnSpec], texts: list[pa.Array],
+    context: DeliveryContext, cursor: int,
+) -> tuple[dict[int, pa.Array], pa.Array | None]:  # fmt: skip
+    """For every timestamp column: true where the text has the vouched-for ISO form and
+    parses (DuckDB's timestamptz, which rejects 30 February as fromisoformat does) to an
+    instant within the column's rules; and the cursor's instants in epoch microseconds."""
+    found = [i for i, spec in enumerate(columns) if spec.type == "timestamp"]
+    if not found:
+        return {}, None
+    not_after = context.not_after.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00")
+    selects = []
+    for i in found:
+        spec, t = columns[i], f"v{i}"
+        instant = f"try_cast({t} as timestamptz)"
+        checks = [f"regexp_full_match({t}, '{_TIMESTAMP}')", f"{instant} is not null",
+                  f"{instant} <= cast('{not_after}' as timestamptz)"]  # fmt: skip
+        if spec.min_year is not None:
+            checks.append(f"try_cast(left({t}, 4) as integer) >= {int(spec.min_year)}")
+        selects.append(f"coalesce({' and '.join(checks)}, false) as ok{i}")
+    if cursor in found:
+        selects.append(f"epoch_us(try_cast(v{cursor} as timestamptz)) as cursor_us")
+    con.register("stamps", pa.table({f"v{i}": texts[i] for i in found}))
+    try:
+        result = con.sql(f"select {', '.join(selects)} from stamps").to_arrow_table()
+    finally:
+        con.unregister("stamps")
+    oks = {i: result.column(f"ok{i}").combine_chunks() for i in found}
+    cursor_us = result.column("cursor_us").combine_chunks() if cursor in found else None
+    return oks, cursor_us
 
 
 def _judge(
@@ -212,14 +259,15 @@ def _judge(
 
 
 FAST_MIN_ROWS = 2000
-"""Below this many rows a delivery is judged row by row: DuckDB's per-query cost (planning
-the checks of every column, a few milliseconds) is more than the rows would cost in Python,
-and most deliveries of the small tables (a day of CRM accounts, of ratings) are this small."""
+"""Below this many rows a delivery is judged row by row: the column checks' fixed cost (a
+few milliseconds of kernel calls and a DuckDB query) is more than the rows would cost in
+Python, and most deliveries of the small tables (a day of CRM accounts, of ratings) are
+this small."""
 
 
 @cache
 def _connection() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB for this process's checks (connecting costs ~15 ms: once)."""
+    """An in-memory DuckDB for this process's timestamp checks (connecting costs ~15 ms)."""
     from lifecycle.io import connect
 
     con = connect()
@@ -237,14 +285,7 @@ def check_delivery(
     if len(collected.lines) < fast_min_rows:
         return _check_rows(table, collected, context, key, cursor)
     con = _connection()
-    try:
-        return _check_columns(con, table, collected, context, key, cursor)
-    finally:
-        for name in ("batch", "judged", "dropped"):
-            con.unregister(name)
-        con.execute("drop view if exists loaded_rows")
-        con.execute("drop table if exists valid")
-        con.execute("drop table if exists checked")
+    return _check_columns(con, table, collected, context, key, cursor)
 
 
 def _check_rows(
@@ -271,70 +312,60 @@ def _check_columns(
     con: duckdb.DuckDBPyConnection, table: TableConfig, collected: Collected,
     context: DeliveryContext, key: int, cursor: int,
 ) -> Checked:  # fmt: skip
-    """The fast checks in DuckDB; the judge and the settling only where they are needed."""
+    """The fast checks as Arrow kernels; the judge and the settling only where needed."""
     columns = table.columns
-    n = len(columns)
-    arrays: dict[str, pa.Array] = {
-        "_row": pa.array(range(len(collected.lines)), type=pa.int64()),
-        "_line": pa.array(collected.lines, type=pa.int64()),
-    }
+    count = len(collected.lines)
+    raw: list[pa.Array] = []
     judged_rows: set[int] = set()
-    for i, values in enumerate(collected.values):
-        arrays[f"v{i}"], judge = text_column(values)
+    for values in collected.values:
+        texts, judge = text_column(values)
+        raw.append(texts)
         judged_rows.update(judge)
-    arrays["_judge"] = pa.array([r in judged_rows for r in range(len(collected.lines))],
-                                type=pa.bool_())  # fmt: skip
-    con.register("batch", pa.table(arrays))
-    checks = [column_checks(spec, f"v{i}", context) for i, spec in enumerate(columns)]
-    texts = ", ".join(f"{text} as t{i}" for i, (text, _) in enumerate(checks))
-    ok = " and ".join(f"({cond})" for _, cond in checks)
-    con.execute(
-        f"create or replace temp table checked as select _row, _line, {texts},"
-        f" not _judge and {ok} as _ok from batch"
-    )
-    unsure = [r for (r,) in con.execute("select _row from checked where not _ok").fetchall()]
+    stamps_ok, cursor_us = _timestamp_checks(con, columns, raw, context, cursor)
+    ok = pa.array([r not in judged_rows for r in range(count)], type=pa.bool_())
+    checked: list[pa.Array] = []
+    for i, spec in enumerate(columns):
+        text, column_ok = column_checks(spec, raw[i], stamps_ok.get(i), context)
+        checked.append(text)
+        ok = pc.and_(ok, column_ok)
+    rows = pa.array(range(count), type=pa.int64())
+    lines = pa.array(collected.lines, type=pa.int64())
+    unsure = pc.indices_nonzero(pc.invert(ok)).to_pylist()
     valid, rejected = _judge(collected, unsure, columns, context)
+    judged_at = pa.array([r for r, _ in valid], type=pa.int64())
+    names = [f"t{i}" for i in range(len(columns))]
+    fast = pa.table([rows, lines, *checked], names=["_row", "_line", *names]).filter(ok)
     judged = pa.table(
-        {"_row": pa.array([r for r, _ in valid], type=pa.int64()),
-         "_line": pa.array([collected.lines[r] for r, _ in valid], type=pa.int64()),
-         **{f"t{i}": pa.array([row[i] for _, row in valid], type=pa.string())
-            for i in range(n)}},
+        [judged_at, pc.take(lines, judged_at),
+         *(pa.array([texts[i] for _, texts in valid], type=pa.string())
+           for i in range(len(columns)))],
+        names=["_row", "_line", *names],
     )  # fmt: skip
-    con.register("judged", judged)
-    cols = ", ".join(f"t{i}" for i in range(n))
-    con.execute(
-        f"create or replace temp table valid as"
-        f" select _row, _line, {cols}, true as _fast from checked where _ok"
-        f" union all select _row, _line, {cols}, false as _fast from judged"
-    )
+    both = pa.concat_tables([fast, judged]).combine_chunks()
     # Rows sharing a key and cursor are rare: only they are settled row by row.
-    shared = con.execute(
-        f"""
-        with versions as (
-            select t{key}, t{cursor} from valid
-            group by t{key}, t{cursor} having count(*) > 1
+    versions = both.group_by([f"t{key}", f"t{cursor}"]).aggregate([("_row", "count")])
+    repeated = versions.filter(pc.greater(versions.column("_row_count"), 1))
+    shared: list[tuple[Any, ...]] = []
+    if repeated.num_rows:
+        marked = repeated.select([f"t{key}", f"t{cursor}"]).append_column(
+            "_shared", pa.array([True] * repeated.num_rows)
         )
-        select valid._row, valid._line, {", ".join(f"valid.t{i}" for i in range(n))}
-        from valid
-        inner join versions
-            on valid.t{key} is not distinct from versions.t{key}
-            and valid.t{cursor} is not distinct from versions.t{cursor}
-        order by valid._row
-        """
-    ).fetchall()
+        joined = both.join(marked, [f"t{key}", f"t{cursor}"], join_type="left outer")
+        picked = joined.filter(pc.fill_null(joined.column("_shared"), False))
+        picked = picked.take(pc.sort_indices(picked.column("_row")))
+        shared = [tuple(row[c] for c in ("_row", "_line", *names)) for row in picked.to_pylist()]
     dropped, duplicates = _settle_versions(table, key, cursor, shared, collected, rejected)
-    con.register("dropped", pa.table({"_row": pa.array(dropped, type=pa.int64())}))
-    con.execute(
-        "create or replace temp view loaded_rows as select * from valid"
-        " where _row not in (select _row from dropped)"
-    )
-    loaded = con.sql(
-        f"select {', '.join(f't{i} as {_quote(c.name)}' for i, c in enumerate(columns))},"
-        " _line from loaded_rows order by _row"
-    ).to_arrow_table()
+    keep = pc.invert(pc.is_in(both.column("_row"), value_set=pa.array(dropped, pa.int64())))
+    loaded = both.filter(keep)
+    loaded = loaded.take(pc.sort_indices(loaded.column("_row")))
+    if cursor_us is None:  # a cursor that is not a timestamp: as the judge parses it
+        newest = _newest_of(both.column(f"t{cursor}").to_pylist())
+    else:
+        newest = _newest(cursor_us, ok, [texts[cursor] for _, texts in valid])
     rejected.extend(collected.unparsed)
     rejected.sort(key=lambda r: r[0])
-    return Checked(loaded, rejected, duplicates, _newest(con, table, cursor))
+    out = loaded.select([*names, "_line"]).rename_columns([*(c.name for c in columns), "_line"])
+    return Checked(out, rejected, duplicates, newest)
 
 
 def _settle_versions(
@@ -381,19 +412,11 @@ def _newest_of(texts: Iterable[str | None]) -> datetime | None:
     return newest
 
 
-def _newest(con: duckdb.DuckDBPyConnection, table: TableConfig, cursor: int) -> datetime | None:
-    """The newest cursor instant among the loaded rows (UTC): DuckDB's parse where the
-    fast checks vouched for the timestamp's form, the judge's elsewhere. A valid row that
-    was not loaded shares its cursor with one that was, so all valid rows do."""
-    fast: datetime | None = None
-    if table.columns[cursor].type == "timestamp":
-        row = con.execute(
-            f"select max(epoch_us(cast(t{cursor} as timestamptz))) from valid where _fast"
-        ).fetchone()
-        if row is not None and row[0] is not None:
-            fast = _EPOCH + timedelta(microseconds=int(row[0]))
-        slow = f"select t{cursor} from valid where not _fast"
-    else:
-        slow = f"select t{cursor} from valid"
-    rest = _newest_of(text for (text,) in con.execute(slow).fetchall())
-    return max((t for t in (fast, rest) if t is not None), default=None)
+def _newest(cursor_us: pa.Array, fast: pa.Array, judged: list[str | None]) -> datetime | None:
+    """The newest cursor instant among the valid rows (UTC): DuckDB's parse where the fast
+    checks vouched for a timestamp, the judge's elsewhere. A valid row that was not loaded
+    shares its cursor with one that was, so the valid rows' newest is the loaded rows'."""
+    biggest = pc.max(pc.filter(cursor_us, fast)).as_py()
+    fast_newest = _EPOCH + timedelta(microseconds=int(biggest)) if biggest is not None else None
+    rest = _newest_of(judged)
+    return max((t for t in (fast_newest, rest) if t is not None), default=None)

@@ -241,3 +241,9 @@ def test_demo_deliveries_hold_planted_defects(demo: Home) -> None:
         good, bad, duplicates, _ = row_path(table, records, context)
         totals = [totals[0] + len(good), totals[1] + len(bad), totals[2] + duplicates]
     assert all(totals), f"loaded, quarantined, duplicates: {totals}"
+
+
+def test_the_whitespace_the_fast_checks_trim_is_what_str_strip_strips() -> None:
+    from lifecycle.batch_check import _WHITESPACE
+
+    assert set(_WHITESPACE) == {chr(c) for c in range(0x110000) if chr(c).isspace()}
