@@ -51,7 +51,7 @@ def build_warehouse(
 ) -> DbtOutcome:
     """Run the build; a failed dbt step stops it (the outcome says which nodes failed)."""
     from lifecycle.config import load_lifecycle, load_sources
-    from lifecycle.incremental import record_absorbed, reprocess_from
+    from lifecycle.incremental import incremental_vars, record_absorbed
     from lifecycle.predict import predict_customer_value
     from lifecycle.status import record_deliveries
     from lifecycle.target import require_warehouse_target, warehouse_target
@@ -71,8 +71,8 @@ def build_warehouse(
         refresh = ["--full-refresh"]
         progress.emit("dbt", f"building the warehouse for as-of {as_of} (full refresh)")
     else:
-        start = reprocess_from(home, as_of, settings.rules.late_data_lookback_days)
-        extra["lifecycle__reprocess_from"] = start.isoformat()
+        extra.update(incremental_vars(home, as_of, settings.rules.late_data_lookback_days))
+        start = extra["lifecycle__reprocess_from"]
         progress.emit(
             "dbt", f"building the warehouse for as-of {as_of} (deliveries from {start} re-read)"
         )

@@ -61,6 +61,15 @@ def reprocess_from(home: Home, as_of: date, lookback_days: int) -> date:
     return min([start, *changed])
 
 
+def incremental_vars(home: Home, as_of: date, lookback_days: int) -> dict[str, str]:
+    """The dbt vars of an incremental build. The gate's `dbt test` passes them too: dbt
+    re-parses the whole project whenever `--vars` differ from its last invocation (about
+    6 s here), and after the build has recorded what it absorbed they come out the same
+    unless a delivery arrived in between."""
+    start = reprocess_from(home, as_of, lookback_days)
+    return {"lifecycle__reprocess_from": start.isoformat()}
+
+
 def record_absorbed(home: Home) -> int:
     """After a successful build: the raw deliveries the warehouse now reflects."""
     rows = [(t, d, s) for (t, d), s in sorted(raw_deliveries(home).items())]
