@@ -78,20 +78,25 @@ class Checked:
 
 def collect(records: Iterable[SourceRecord], columns: Sequence[ColumnSpec]) -> Collected:
     """Consume a delivery's records into columns (one list per declared column)."""
-    out = Collected(values=[[] for _ in columns])
+    out = Collected()
     fields = [c.source_field for c in columns]
-    pairs = list(zip(out.values, fields, strict=True))
+    rows: list[tuple[Any, ...]] = []
     for item in records:
         out.read += 1
         record = item.record
-        if isinstance(record, Rejection):
+        if type(record) is tuple:
+            rows.append(record)
+        elif isinstance(record, Rejection):
             out.unparsed.append((item.line, item.raw, record))
             continue
+        else:
+            get = record.get  # type: ignore[union-attr]
+            rows.append(tuple([get(name) for name in fields]))
         out.lines.append(item.line)
         out.raws.append(item.raw)
-        get = record.get
-        for values, name in pairs:
-            values.append(get(name))
+    out.values = (
+        [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in columns]
+    )
     return out
 
 

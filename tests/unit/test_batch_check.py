@@ -44,7 +44,10 @@ def row_path(table: TableConfig, records: list[SourceRecord], context: DeliveryC
         if isinstance(item.record, Rejection):
             bad.append((item.line, item.record.column, item.record.rule, item.record.reason))
             continue
-        row = validate_row(table.columns, item.record, context)
+        record = item.record
+        if isinstance(record, tuple):  # the files reader's form: declared columns in order
+            record = dict(zip([c.source_field for c in table.columns], record, strict=True))
+        row = validate_row(table.columns, record, context)
         if isinstance(row, Rejection):
             bad.append((item.line, row.column, row.rule, row.reason))
             continue

@@ -40,7 +40,9 @@ class SourceRecord(NamedTuple):
 
     line: int  # position in the delivery: file line, or the record's ordinal (from 1)
     raw: str  # the record as delivered, kept with a quarantined row
-    record: Mapping[str, Any] | Rejection  # keyed by ColumnSpec.source_field
+    # Keyed by ColumnSpec.source_field; or, the files reader's fast form, a tuple of the
+    # declared columns' values in their declared order (None where a field is absent).
+    record: Mapping[str, Any] | tuple[Any, ...] | Rejection
 
 
 @dataclass

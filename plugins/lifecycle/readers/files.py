@@ -71,6 +71,8 @@ def _csv_records(
         )
     undeclared.update(c for c in header if c not in declared)
     width = len(header)
+    position = {name: i for i, name in enumerate(header)}  # a repeated name: the last one
+    taken = [position[name] for name in declared]
     for fields in reader:
         line = reader.line_num
         raw = ",".join(fields)
@@ -78,11 +80,14 @@ def _csv_records(
             reason = f"expected {width} fields, found {len(fields)}"
             yield SourceRecord(line, raw, Rejection(None, reason, "wrong_field_count"))
             continue
-        yield SourceRecord(line, raw, dict(zip(header, fields, strict=True)))
+        yield SourceRecord(line, raw, tuple([fields[i] for i in taken]))
 
 
 def _jsonl_records(table: TableConfig, text: str, undeclared: set[str]) -> Iterator[SourceRecord]:
-    declared = {c.source_field for c in table.columns}
+    """Each line's record, as flatten() reads it: through one plan per record shape (which
+    declared field sits where), as a tuple in declared order."""
+    fields = [c.source_field for c in table.columns]
+    declared = set(fields)
     plans: dict[tuple[Any, ...], _Plan] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
@@ -103,49 +108,56 @@ def _jsonl_records(table: TableConfig, text: str, undeclared: set[str]) -> Itera
             yield SourceRecord(number, raw, Rejection(None, reason, "not_a_json_object"))
             continue
         shape = _shape(obj)
-        plan = plans.get(shape) if shape is not None else None
+        plan = plans.get(shape)
         if plan is None:
             record = flatten(obj)
             if not declared.issuperset(record):
                 undeclared.update(k for k in record if k not in declared)
-            if shape is not None:
-                plans[shape] = _plan(obj, declared)
+            if _plannable(obj):
+                plans[shape] = _plan(obj, fields)
             yield SourceRecord(number, raw, record)
             continue
-        yield SourceRecord(number, raw, {
-            name: obj[outer] if inner is None else obj[outer][inner] for name, outer, inner in plan
-        })  # fmt: skip
+        yield SourceRecord(number, raw, tuple([
+            None if outer is None else obj[outer] if inner is None else obj[outer][inner]
+            for outer, inner in plan
+        ]))  # fmt: skip
 
 
-_Plan = tuple[tuple[str, str, str | None], ...]
+# Per declared column: (top-level key, nested key) it is read from, (key, None) for a
+# top-level value, (None, None) for a field records of the shape do not have.
+_Plan = tuple[tuple[str | None, str | None], ...]
 
 
-def _shape(obj: dict[str, Any]) -> tuple[Any, ...] | None:
-    """The key structure of a record, when it is at most two levels deep (a nested object
-    holds no further non-empty object): records of one shape flatten the same way, so the
-    reader works out where each declared field is once per shape, not once per record."""
-    parts: list[Any] = []
-    for key, value in obj.items():
-        if type(value) is dict and value:
-            if any(type(v) is dict and v for v in value.values()):
-                return None
-            parts.append((key, tuple(value)))
-        else:
-            parts.append(key)
-    return tuple(parts)
+def _shape(obj: dict[str, Any]) -> tuple[Any, ...]:
+    """The key structure of a record: its keys, and for each nested object its keys and
+    their values' types. Records of one plannable shape flatten the same way, so where each
+    declared field is is worked out once per shape, not once per record."""
+    return (tuple(obj), tuple([
+        (tuple(v), tuple(map(type, v.values()))) if type(v) is dict else None
+        for v in obj.values()
+    ]))  # fmt: skip
 
 
-def _plan(obj: dict[str, Any], declared: set[str]) -> _Plan:
+def _plannable(obj: dict[str, Any]) -> bool:
+    """At most two levels: no nested object holds a further object (empty or not, which
+    the shape cannot tell apart), and keys are what JSON makes them."""
+    return not any(
+        type(value) is dict and any(type(v) is dict for v in value.values())
+        for value in obj.values()
+    )
+
+
+def _plan(obj: dict[str, Any], fields: list[str]) -> _Plan:
     """Where flatten() takes each declared field from, in a record of this shape (a later
     key wins, as in flatten: `a.b` at the top and `b` inside `a` land on one field)."""
-    where: dict[str, tuple[str, str | None]] = {}
+    where: dict[str, tuple[str | None, str | None]] = {}
     for key, value in obj.items():
         if type(value) is dict and value:
             for inner in value:
                 where[f"{key}.{inner}"] = (key, inner)
         else:
             where[key] = (key, None)
-    return tuple((name, *where[name]) for name in where if name in declared)
+    return tuple(where.get(name, (None, None)) for name in fields)
 
 
 def _checked_for_truncation(
