@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from lifecycle.batch_check import check_delivery, collect
+from lifecycle.gcpause import paused_gc
 from lifecycle.parsing import DeliveryContext
 from lifecycle.readers import available_days, current_checksum, open_delivery
 
@@ -138,8 +139,9 @@ def extract_delivery(
 
     shown = delivery.shown
     stamp = extracted_at.isoformat()
-    collected = collect(delivery.records, table.columns)
-    checked = check_delivery(table, collected, context)
+    with paused_gc():
+        collected = collect(delivery.records, table.columns)
+        checked = check_delivery(table, collected, context)
     if delivery.undeclared:
         log.warning(
             "%s: %s has undeclared column(s) %s, not loaded",

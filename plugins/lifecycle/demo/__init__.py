@@ -27,7 +27,6 @@ The output is byte-for-byte the same for the same arguments.
 
 from __future__ import annotations
 
-import gc
 import logging
 from datetime import date, timedelta
 from pathlib import Path
@@ -54,6 +53,7 @@ from lifecycle.demo.shop_tables import (
 )
 from lifecycle.demo.support import RATING_COLUMNS, TICKET_COLUMNS, build_support
 from lifecycle.demo.writer import TableStats, write_table
+from lifecycle.gcpause import paused_gc
 from lifecycle.paths import REPO_ROOT
 
 __all__ = ["generate"]
@@ -142,13 +142,8 @@ def generate(
     if customers < 1 or days < 1 or seed < 0:
         raise ValueError("customers and days must be at least 1, seed not negative")
     # Millions of small, acyclic tuples: the cyclic collector would rescan them over and over.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         return _generate(Path(out), customers, days, seed, end_date)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _generate(out: Path, customers: int, days: int, seed: int, end_date: date) -> dict[str, Any]:
