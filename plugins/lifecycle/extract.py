@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,7 @@ from lifecycle.batch_check import check_delivery, collect
 from lifecycle.gcpause import paused_gc
 from lifecycle.parsing import DeliveryContext
 from lifecycle.readers import available_days, current_checksum, open_delivery
+from lifecycle.workers import in_workers
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -233,6 +234,19 @@ def days_to_extract(
     return todo
 
 
+PARALLEL_MIN_DAYS = 8
+"""From this many deliveries of one file table (a first run, a long catch-up), the extract
+spreads them over worker processes; fewer are not worth starting the workers (~1 s)."""
+WORKERS_ENV = "LIFECYCLE_EXTRACT_WORKERS"
+
+
+def extract_workers() -> int:
+    """How many processes extract a file table's many deliveries: one per CPU unless
+    LIFECYCLE_EXTRACT_WORKERS says otherwise (1 keeps it in the task's own process)."""
+    given = os.environ.get(WORKERS_ENV, "").strip()
+    return max(1, int(given)) if given else max(1, os.cpu_count() or 1)
+
+
 def extract_source(
     source: str, as_of: date, run_id: str, home: Home, cfg: SourcesConfig
 ) -> list[PartitionReport]:
@@ -246,14 +260,18 @@ def extract_source(
     src = cfg.source(source)
     for table in src.tables:
         known: dict[str, str] = {}
-        done = []
-        for day in days_to_extract(home, src, table, as_of, known):
-            context = delivery_context(cfg, day, currencies)
-            report = extract_delivery(home, src, table, day, run_id, extracted_at, context, known)
-            if report.read:
-                first = known.get(report.sha256, report.delivery_date)
-                known[report.sha256] = min(first, report.delivery_date)
-            done.append(report)
+        days = days_to_extract(home, src, table, as_of, known)
+        jobs = [
+            _Job(home, src, table, day, run_id, extracted_at,
+                 delivery_context(cfg, day, currencies), dict(known))
+            for day in days
+        ]  # fmt: skip
+        workers = extract_workers() if src.kind == "files" else 1
+        if workers > 1 and len(jobs) >= PARALLEL_MIN_DAYS:
+            done = in_workers(_run_job, jobs, workers)
+        else:
+            done = [_run_job(job) for job in jobs]
+        done = _settle_repeats(home, table, done, known, run_id)
         reports.extend(done)
         read = sum(r.read for r in done)
         loaded = sum(r.loaded for r in done)
@@ -265,3 +283,44 @@ def extract_source(
             f" + quarantined {quarantined:,} + duplicates {dups:,}",
         )
     return reports
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One delivery to extract (picklable, for a worker process)."""
+
+    home: Home
+    source: SourceConfig
+    table: TableConfig
+    day: date
+    run_id: str
+    extracted_at: datetime
+    context: DeliveryContext
+    known: dict[str, str]
+
+
+def _run_job(job: _Job) -> PartitionReport:
+    return extract_delivery(job.home, job.source, job.table, job.day, job.run_id,
+                            job.extracted_at, job.context, job.known)  # fmt: skip
+
+
+def _settle_repeats(
+    home: Home, table: TableConfig, done: list[PartitionReport], known: dict[str, str],
+    run_id: str,
+) -> list[PartitionReport]:  # fmt: skip
+    """A delivery repeating, byte for byte, another one extracted in the same run (possibly
+    by another worker) is marked a repeat of the earliest, as extracting them one by one in
+    day order would have; only those partitions' sidecars are rewritten."""
+    settled = []
+    for report in sorted(done, key=lambda r: r.delivery_date):
+        first = known.get(report.sha256) if report.read else None
+        repeat_of = first if first is not None and first < report.delivery_date else None
+        if repeat_of != report.repeat_of:
+            report = replace(report, repeat_of=repeat_of)
+            sidecar = partition_dir(home, table, date.fromisoformat(report.delivery_date))
+            _write_json({**asdict(report), "run_id": run_id}, sidecar / "_extract.json", run_id)
+        if report.read:
+            known[report.sha256] = min(known.get(report.sha256, report.delivery_date),
+                                       report.delivery_date)  # fmt: skip
+        settled.append(report)
+    return settled

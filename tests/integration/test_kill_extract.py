@@ -78,7 +78,8 @@ def test_a_killed_extract_rerun_gives_the_uninterrupted_result(
 ) -> None:
     monkeypatch.setenv("LIFECYCLE_SOURCES", str(sources))
     home = Home(tmp_path / "home")
-    env = os.environ | {"LIFECYCLE_SOURCES": str(sources)}
+    # One process: the renames counted are the extract's own (workers: the test below).
+    env = os.environ | {"LIFECYCLE_SOURCES": str(sources), "LIFECYCLE_EXTRACT_WORKERS": "1"}
     child = subprocess.run(
         [sys.executable, "-c", KILLER, str(home.root), str(kill_at), SOURCE, DAY.isoformat()],
         env=env, capture_output=True, text=True, check=False,
@@ -92,3 +93,62 @@ def test_a_killed_extract_rerun_gives_the_uninterrupted_result(
     assert _raw_zone(home) == _raw_zone(clean)
     partitions = sorted(p.parent for p in home.raw.glob(f"{SOURCE}/*/*/data.parquet"))
     assert all((p / "_extract.json").is_file() for p in partitions)
+
+
+# Runs the extract with two worker processes and prints the process id of each worker as it
+# starts, for the test to kill the extract (the workers' parent) while they write partitions.
+PARALLEL = """
+import os, sys
+from datetime import date
+from pathlib import Path
+from lifecycle.config import load_sources
+from lifecycle.extract import extract_source
+from lifecycle.paths import Home
+
+extract_source(sys.argv[2], date.fromisoformat(sys.argv[3]), "killed", Home(Path(sys.argv[1])),
+               load_sources())
+"""
+
+
+def test_workers_die_with_a_killed_extract_and_the_rerun_gives_the_uninterrupted_result(
+    sources: Path, clean: Home, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import signal
+    import time
+
+    import psutil
+
+    monkeypatch.setenv("LIFECYCLE_SOURCES", str(sources))
+    home = Home(tmp_path / "home")
+    env = os.environ | {"LIFECYCLE_SOURCES": str(sources), "LIFECYCLE_EXTRACT_WORKERS": "2"}
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARALLEL, str(home.root), SOURCE, DAY.isoformat()], env=env
+    )
+    deadline = time.monotonic() + 60
+    while len(list(home.raw.glob(f"{SOURCE}/*/*/_extract.json"))) < 3:
+        assert parent.poll() is None, "the extract ended before it could be killed"
+        assert time.monotonic() < deadline, "no partition written within a minute"
+        time.sleep(0.02)
+    workers = psutil.Process(parent.pid).children(recursive=True)
+    assert workers, "the extract started no worker processes"
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+
+    def running(process: psutil.Process) -> bool:  # a zombie is dead, only not reaped yet
+        try:
+            return process.status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    stop = time.monotonic() + 1
+    while any(running(w) for w in workers) and time.monotonic() < stop:
+        time.sleep(0.02)
+    assert not [w for w in workers if running(w)], "workers outlived the killed extract"
+    written = sorted(home.raw.rglob("*"))
+    time.sleep(0.5)
+    assert sorted(home.raw.rglob("*")) == written, "a partition was written after the kill"
+
+    extract_source(SOURCE, DAY, "rerun", home, load_sources())
+
+    assert not list(home.root.rglob("*.tmp"))
+    assert _raw_zone(home) == _raw_zone(clean)
