@@ -32,3 +32,34 @@ labels_{{ i }} as (
 ){{ "," if not loop.last }}
 {% endfor %}
 {%- endmacro %}
+
+{#- Hooks around the label propagation: its rounds keep some two dozen join and aggregate
+    operators in flight in one query, and on DuckDB each of its threads reserves memory for
+    every one of them. At 300,000 people that was more than the memory cap with two
+    threads (out of memory at 1 GB and at 2 GB) and fits in 1 GB with one (16 s); so the
+    query runs with one thread and the setting goes back afterwards. Other engines: no-op.
+    (DuckDB's setting is the database's: a model dbt builds beside it also gets one
+    thread for that time.) -#}
+{% macro one_thread_begin() -%}
+    {{ return(adapter.dispatch('one_thread_begin', 'lifecycle')()) }}
+{%- endmacro %}
+
+{% macro default__one_thread_begin() -%}
+    select 1
+{%- endmacro %}
+
+{% macro duckdb__one_thread_begin() -%}
+    set threads = 1
+{%- endmacro %}
+
+{% macro one_thread_end() -%}
+    {{ return(adapter.dispatch('one_thread_end', 'lifecycle')()) }}
+{%- endmacro %}
+
+{% macro default__one_thread_end() -%}
+    select 1
+{%- endmacro %}
+
+{% macro duckdb__one_thread_end() -%}
+    reset threads
+{%- endmacro %}

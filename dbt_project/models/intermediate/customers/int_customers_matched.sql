@@ -6,6 +6,10 @@
     they arrive or however early they claim to be; the key changes only when two
     components merge (to the key of the one delivered first), and int_customer_keys
     records that. -#}
+{{ config(
+    pre_hook="{{ lifecycle.one_thread_begin() }}",
+    post_hook="{{ lifecycle.one_thread_end() }}",
+) }}
 {%- set rounds = var('lifecycle__identity_rounds', 12) -%}
 with
 
