@@ -160,5 +160,20 @@ def run_dbt(
         }
         outcome.results.append(entry)
         if status in ("error", "fail", "runtime error"):
-            outcome.failures.append(f"{name}: {node.get('message')}")
+            outcome.failures.append(f"{name}: {node.get('message')}{_advice(node)}")
     return outcome
+
+
+MEMORY_ENV = "LIFECYCLE_DUCKDB_MEMORY_LIMIT"
+
+
+def _advice(node: dict[str, Any]) -> str:
+    """What the operator can do about a failure that is the machine's, not the data's."""
+    if "Out of Memory Error" not in str(node.get("message") or ""):
+        return ""
+    limit = os.environ.get(MEMORY_ENV) or "1GB, profiles.yml's default"
+    return (
+        f" [DuckDB ran out of its memory limit ({MEMORY_ENV}={limit}): raise it for this"
+        f" data's size, e.g. `export {MEMORY_ENV}=4GB` (README: Benchmark), and run the"
+        " day again]"
+    )
