@@ -40,26 +40,14 @@ labels_{{ i }} as (
     query runs with one thread and the setting goes back afterwards. Other engines: no-op.
     (DuckDB's setting is the database's: a model dbt builds beside it also gets one
     thread for that time.) -#}
-{% macro one_thread_begin() -%}
-    {{ return(adapter.dispatch('one_thread_begin', 'lifecycle')()) }}
+{% macro one_duckdb_thread(on) -%}
+    {{ return(adapter.dispatch('one_duckdb_thread', 'lifecycle')(on)) }}
 {%- endmacro %}
 
-{% macro default__one_thread_begin() -%}
+{% macro default__one_duckdb_thread(on) -%}
     select 1
 {%- endmacro %}
 
-{% macro duckdb__one_thread_begin() -%}
-    set threads = 1
-{%- endmacro %}
-
-{% macro one_thread_end() -%}
-    {{ return(adapter.dispatch('one_thread_end', 'lifecycle')()) }}
-{%- endmacro %}
-
-{% macro default__one_thread_end() -%}
-    select 1
-{%- endmacro %}
-
-{% macro duckdb__one_thread_end() -%}
-    reset threads
+{% macro duckdb__one_duckdb_thread(on) -%}
+    {{ 'set threads = 1' if on else 'reset threads' }}
 {%- endmacro %}

@@ -7,8 +7,8 @@
     components merge (to the key of the one delivered first), and int_customer_keys
     records that. -#}
 {{ config(
-    pre_hook="{{ lifecycle.one_thread_begin() }}",
-    post_hook="{{ lifecycle.one_thread_end() }}",
+    pre_hook="{{ lifecycle.one_duckdb_thread(true) }}",
+    post_hook="{{ lifecycle.one_duckdb_thread(false) }}",
 ) }}
 {%- set rounds = var('lifecycle__identity_rounds', 12) -%}
 with
