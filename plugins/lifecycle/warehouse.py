@@ -143,9 +143,28 @@ class Warehouse:
     def append_rows(self, qualified: str, ddl: str, rows: Sequence[Row]) -> None:
         """Create the table if needed (`ddl` is its column list) and append rows."""
         self.create_table(qualified, ddl)
-        if rows:
-            marks = ", ".join("?" for _ in rows[0])
-            self.executemany(f"insert into {qualified} values ({marks})", rows)
+        if not rows:
+            return
+        if self.target == "duckdb":
+            self._append_columns(qualified, rows)
+            return
+        marks = ", ".join("?" for _ in rows[0])
+        self.executemany(f"insert into {qualified} values ({marks})", rows)
+
+    def _append_columns(self, qualified: str, rows: Sequence[Row]) -> None:
+        """DuckDB: append rows as one Arrow table, cast to the table's columns by position.
+        Its `executemany` runs one statement per row: 6,500 rows of `audit.raw_deliveries`
+        took 2.8 s that way, against 10 ms as columns."""
+        import pyarrow as pa
+
+        columns = {
+            f"c{i}": pa.array(list(values)) for i, values in enumerate(zip(*rows, strict=True))
+        }
+        self._con.register("_lifecycle_rows", pa.table(columns))
+        try:
+            self._con.execute(f"insert into {qualified} select * from _lifecycle_rows")
+        finally:
+            self._con.unregister("_lifecycle_rows")
 
     def write_frame(self, qualified: str, ddl: str, frame: pd.DataFrame) -> None:
         """Replace `schema.table` (columns `ddl`, in the frame's column order) with the frame.
