@@ -134,3 +134,26 @@
 {% macro decimal_of(precision, scale) -%}
     {{ lifecycle.to_decimal(caller(), precision, scale) }}
 {%- endmacro %}
+
+{#- An order-independent fingerprint of a set of distinct text values (an aggregate):
+    the XOR of a 60-bit hash of each (the first 15 hex digits of its md5), so the same
+    set gives the same bigint on every engine and a changed member changes it. -#}
+{% macro set_fingerprint(expr) -%}
+    bit_xor({{ lifecycle.hash_60(expr) }})
+{%- endmacro %}
+
+{% macro hash_60(expr) -%}
+    {{ return(adapter.dispatch('hash_60', 'lifecycle')(expr)) }}
+{%- endmacro %}
+
+{% macro default__hash_60(expr) -%}
+    cast(conv(substr(md5({{ expr }}), 1, 15), 16, 10) as bigint)
+{%- endmacro %}
+
+{% macro duckdb__hash_60(expr) -%}
+    cast('0x' || substr(md5({{ expr }}), 1, 15) as bigint)
+{%- endmacro %}
+
+{% macro postgres__hash_60(expr) -%}
+    cast(cast('x' || substr(md5({{ expr }}), 1, 15) as bit(60)) as bigint)
+{%- endmacro %}
