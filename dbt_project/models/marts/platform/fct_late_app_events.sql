@@ -1,6 +1,6 @@
 {#- Per app delivery day up to the as-of date: how many of its events the
     activity history applies and how many arrived too late to apply, by the
-    one late-data rule (macros/late_data.sql) int_customer_activity_days
+    one late-data rule (macros/late_data.sql) int_customer_activity_history
     applies. Sign-ups are not counted: they are not activity, and identity
     reads them however late they arrive. -#}
 with

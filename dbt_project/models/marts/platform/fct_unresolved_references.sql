@@ -39,8 +39,12 @@ ratings as (
     select * from {{ ref('stg_support__satisfaction_ratings') }}
 ),
 
+{#- Every app user with an event delivered by the as-of date: the app's identity
+    records, so the event stream is not read again. #}
 app_users as (
-    select distinct app_user_id from {{ ref('stg_app__events') }}
+    select record_id as app_user_id
+    from {{ ref('int_identities_unioned') }}
+    where source_system = 'app'
 ),
 
 {#- One row per (row, reference it carries): its own key, the key it names,
