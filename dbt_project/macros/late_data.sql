@@ -2,7 +2,7 @@
     home, here: an app event is applied to the activity history only when it
     was delivered at most N days after the UTC day it happened, and only once
     both that day and its delivery are on or before the as-of date.
-    int_customer_activity_days applies the rule; fct_late_app_events counts
+    int_customer_activity_history applies the rule; fct_late_app_events counts
     what it leaves out. -#}
 
 {#- The look-back in force, in days. -#}
