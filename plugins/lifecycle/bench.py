@@ -1,7 +1,7 @@
 """`make bench` / `lifecycle bench --scale N`: the scale benchmark of issue 9.
 
-What it does, in a home of its own (`$LIFECYCLE_HOME/bench/home-<scale>`, so the demo's
-publication is never touched):
+What it does, in a home of its own (`$LIFECYCLE_HOME/bench/home-<scale>`, or
+`home-<scale>-<days>d` for another history length, so the demo's publication is never touched):
 
 1. Sources: the demo generator (`lifecycle generate`, in a child process whose time and peak
    memory are measured) writes `days + 1` days for `scale` people ending BENCH_END. They are
@@ -103,8 +103,11 @@ def bench_dir(home: Home) -> Path:
     return home.root / "bench"
 
 
-def bench_home(home: Home, scale: int) -> Home:
-    return Home(bench_dir(home) / f"home-{scale}")
+def bench_home(home: Home, scale: int, days: int = DEFAULT_DAYS) -> Home:
+    """One home per scale, and per history length when it is not the default, so a bench of
+    another length does not regenerate the default one's sources."""
+    suffix = "" if days == DEFAULT_DAYS else f"-{days}d"
+    return Home(bench_dir(home) / f"home-{scale}{suffix}")
 
 
 def _children_cpu() -> float:
@@ -302,7 +305,7 @@ def run_bench(root: Home, plan: BenchPlan, regenerate: bool = False,
     echo = out or sys.stdout
     load_before = os.getloadavg()
     started_at = datetime.now(UTC)
-    home = bench_home(root, plan.scale)
+    home = bench_home(root, plan.scale, plan.days)
     home.root.mkdir(parents=True, exist_ok=True)
 
     def say(text: str) -> None:
