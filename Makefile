@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 export LIFECYCLE_HOME ?= $(CURDIR)/.lifecycle
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 SCALE ?= 100000
+DAYS ?= 730
 
 # The report's browser test renders the HTML in Debian's headless chromium.
 CHROMIUM := /usr/bin/chromium
@@ -120,11 +121,11 @@ demo: setup
 test: setup $(CHROMIUM_STAMP) $(PG_STAMP) $(COMPOSE_STAMP) $(JAVA_STAMP)
 	@$(BIN)/python -m pytest -n 2 --dist loadfile
 
-# The scale benchmark (issue 9), not part of `make test`: generates SCALE people (default
-# 100000, 2 years) in its own home under $(LIFECYCLE_HOME)/bench/, runs the full night and
+# The scale benchmark (issue 9), not part of `make test`: generates SCALE people over DAYS
+# days (default 100000 people, 730 days) in its own home under $(LIFECYCLE_HOME)/bench/, runs the full night and
 # the next day through Airflow, prints the figures and writes $(LIFECYCLE_HOME)/bench/latest.json.
 bench: setup
-	@$(BIN)/lifecycle bench --scale $(SCALE)
+	@$(BIN)/lifecycle bench --scale $(SCALE) --days $(DAYS)
 
 lint: setup
 	@$(BIN)/ruff check plugins dags expectations tests
