@@ -1,6 +1,6 @@
 """Which deliveries an incremental dbt build must re-read.
 
-The incremental models (base_app__events, int_app_event_days) replace every delivery from
+The incremental models (base_app__events, int_app_user_event_days) replace every delivery from
 `reprocess_from` on. Normally that is the look-back window (as-of date minus
 `late_data_lookback_days`), but the raw zone can also gain or change an older delivery:
 a missing day caught up, a file re-delivered with corrections. The ledger

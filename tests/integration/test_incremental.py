@@ -108,7 +108,7 @@ def test_incremental_nights_equal_one_full_refresh(homes: tuple[Home, Home, list
     nightly, full, _ = homes
     incremental, refreshed = _checksums(nightly), _checksums(full)
     assert "staging.base_app__events" in incremental
-    assert "intermediate.int_app_event_days" in incremental
+    assert "intermediate.int_app_user_event_days" in incremental
     assert "marts.fct_customer_stage_spans" in incremental
     assert "intermediate.int_customer_activity_days" in incremental
     differing = sorted(t for t in refreshed if incremental.get(t) != refreshed[t])

@@ -108,13 +108,14 @@ record_days as (
         events.event_date as activity_date,
         'app' as activity_kind,
         sum(events.event_count) as activity_count
-    from {{ ref('int_app_event_days') }} as events
+    from {{ ref('int_app_user_event_days') }} as events
     {% if is_incremental() -%}
     cross join rules_changed as rules
     left join changed_app_users as changed
         on events.app_user_id = changed.app_user_id
     {%- endif %}
     where {{ lifecycle.app_event_is_applied('events.event_date', 'events.delivery_date') }}
+        and events.event_name <> 'sign_up'
         and events.event_name in (
             {%- for name in app_events %}'{{ name }}'{{ ", " if not loop.last }}{% endfor -%}
             {{- "''" if not app_events -}}

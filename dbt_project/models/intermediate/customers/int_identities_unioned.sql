@@ -13,8 +13,16 @@ tickets as (
     select * from {{ ref('stg_support__tickets') }}
 ),
 
-events as (
+{#- Sign-ups, with the details they carry: a small part of the event stream. #}
+sign_up_events as (
     select * from {{ ref('stg_app__events') }}
+    where event_name = 'sign_up'
+),
+
+{#- Every app user's events per name and day, for when they were first seen. #}
+event_days as (
+    select * from {{ ref('int_app_user_event_days') }}
+    where delivery_date <= {{ lifecycle.as_of_date() }}
 ),
 
 crm_records as (
@@ -81,16 +89,15 @@ app_signups as (
         row_number() over (
             partition by app_user_id order by occurred_at, event_id
         ) as signup_rank
-    from events
-    where event_name = 'sign_up'
+    from sign_up_events
 ),
 
 app_first_seen as (
     select
         app_user_id,
-        min(occurred_at) as first_seen_at,
+        min(first_occurred_at) as first_seen_at,
         min(delivery_date) as first_delivered_on
-    from events
+    from event_days
     group by app_user_id
 ),
 

@@ -17,9 +17,12 @@ orders as (
         and placed_date <= {{ lifecycle.as_of_date() }}
 ),
 
+{#- The app's events per user, name and day (int_app_user_event_days), delivered and
+    happened by the as-of date. #}
 events as (
-    select * from {{ ref('stg_app__events') }}
-    where event_date <= {{ lifecycle.as_of_date() }}
+    select * from {{ ref('int_app_user_event_days') }}
+    where delivery_date <= {{ lifecycle.as_of_date() }}
+        and event_date <= {{ lifecycle.as_of_date() }}
 ),
 
 tickets as (
@@ -115,11 +118,11 @@ order_summary as (
 app_summary as (
     select
         matched.customer_id,
-        min(case when events.event_name = 'sign_up' then events.occurred_at end)
+        min(case when events.event_name = 'sign_up' then events.first_occurred_at end)
             as signed_up_at,
-        min(case when events.event_name = 'login' then events.occurred_at end)
+        min(case when events.event_name = 'login' then events.first_occurred_at end)
             as first_login_at,
-        max(case when events.event_name = 'login' then events.occurred_at end)
+        max(case when events.event_name = 'login' then events.last_occurred_at end)
             as last_login_at,
         max(events.signup_channel) as signup_channel
     from events

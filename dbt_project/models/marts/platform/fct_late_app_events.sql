@@ -6,8 +6,9 @@
 with
 
 event_days as (
-    select * from {{ ref('int_app_event_days') }}
+    select * from {{ ref('int_app_user_event_days') }}
     where delivery_date <= {{ lifecycle.as_of_date() }}
+        and event_name <> 'sign_up'
 ),
 
 classified as (

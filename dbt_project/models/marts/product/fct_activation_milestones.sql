@@ -8,9 +8,12 @@
     'activation_churn_outcome_days') -%}
 with
 
+{#- The app's events per user, name and day (int_app_user_event_days), delivered and
+    happened by the as-of date: the milestones need only which days had which events. #}
 events as (
-    select * from {{ ref('stg_app__events') }}
-    where event_date <= {{ lifecycle.as_of_date() }}
+    select * from {{ ref('int_app_user_event_days') }}
+    where delivery_date <= {{ lifecycle.as_of_date() }}
+        and event_date <= {{ lifecycle.as_of_date() }}
 ),
 
 app_users as (
