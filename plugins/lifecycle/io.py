@@ -38,11 +38,15 @@ def raw_delivery_frame(home: Home, table: TableConfig, day: date) -> pd.DataFram
         ).df()
 
 
-def warehouse_tables(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
+def warehouse_tables(
+    con: duckdb.DuckDBPyConnection, schema: str, with_views: bool = False
+) -> list[str]:
+    """The schema's tables (and its views, with `with_views`), by name."""
+    kinds = ("BASE TABLE", "VIEW") if with_views else ("BASE TABLE",)
     rows = con.execute(
         "select table_name from information_schema.tables"
-        " where table_schema = ? and table_type = 'BASE TABLE' order by table_name",
-        [schema],
+        " where table_schema = ? and list_contains(?, table_type) order by table_name",
+        [schema, list(kinds)],
     ).fetchall()
     return [r[0] for r in rows]
 

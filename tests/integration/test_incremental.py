@@ -56,22 +56,12 @@ def _extract(home: Home, day: date) -> None:
         extract_source(source.name, day, "test", home, cfg)
 
 
-def _relations(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
-    """The schema's tables and views."""
-    views = con.execute(
-        "select table_name from information_schema.tables"
-        " where table_schema = ? and table_type = 'VIEW'",
-        [schema],
-    ).fetchall()
-    return [*warehouse_tables(con, schema), *(v[0] for v in views)]
-
-
 def _checksums(home: Home) -> dict[str, tuple[int, str]]:
     with duckdb.connect(str(home.warehouse), read_only=True) as con:
         return {
             f"{schema}.{name}": table_checksum(con, f"{schema}.{name}")
             for schema in SCHEMAS
-            for name in _relations(con, schema)
+            for name in warehouse_tables(con, schema, with_views=True)
             if name not in STATE_MODELS | INCREMENTAL_STORES
         }
 

@@ -18,7 +18,7 @@ final as (
         support_tickets,
         active_account_peers
     from history
-    where orders + app_events + support_tickets + active_account_peers > 0
+    where {{ lifecycle.has_activity() }}
 )
 
 select * from final

@@ -62,7 +62,7 @@ memberships as (
 {% if is_incremental() %}
 kept as (
     select * from {{ this }}
-    where orders + app_events + support_tickets + active_account_peers > 0
+    where {{ lifecycle.has_activity() }}
 ),
 
 rules_changed as (
