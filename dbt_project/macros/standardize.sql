@@ -48,10 +48,10 @@
 
 {#- Rank of a record version, 1 = the one staging keeps: the latest by cursor,
     then the later delivery, then the later line of the file. -#}
-{% macro latest_first(key, cursor) -%}
+{% macro latest_first(key, cursor, delivery='_delivery_date', line='_line') -%}
     row_number() over (
         partition by {{ key }}
-        order by {{ cursor }} desc, _delivery_date desc, _line desc
+        order by {{ cursor }} desc, {{ delivery }} desc, {{ line }} desc
     )
 {%- endmacro %}
 

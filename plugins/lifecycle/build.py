@@ -9,8 +9,9 @@
 2. `lifecycle.predict` fits predictive CLV on the orders just built and writes the
    `predictions` tables;
 3. dbt builds the models downstream of the predictions;
-4. the raw deliveries now absorbed are recorded for the next incremental run, and the
-   extract's counts per delivery (`audit.raw_deliveries`) for the data team.
+4. the raw deliveries now absorbed and the build's as-of date are recorded for the next
+   incremental run (lifecycle.incremental), and the extract's counts per delivery
+   (`audit.raw_deliveries`) for the data team.
 
 Tests are left to the gate unless `with_tests` (a development build).
 
@@ -21,14 +22,13 @@ PostgreSQL, lifecycle.target): Spark reads the raw zone's files in place, throug
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from lifecycle import progress
 from lifecycle.dbt_runner import DbtError, DbtOutcome, run_dbt
 
 if TYPE_CHECKING:
-    from datetime import date
-
     from lifecycle.paths import Home
 
 PREDICTIONS = "source:predictions+"
@@ -51,7 +51,7 @@ def build_warehouse(
 ) -> DbtOutcome:
     """Run the build; a failed dbt step stops it (the outcome says which nodes failed)."""
     from lifecycle.config import load_lifecycle, load_sources
-    from lifecycle.incremental import incremental_vars, record_absorbed
+    from lifecycle.incremental import has_build_record, incremental_vars, record_absorbed
     from lifecycle.predict import predict_customer_value
     from lifecycle.status import record_deliveries
     from lifecycle.target import require_warehouse_target, warehouse_target
@@ -67,6 +67,9 @@ def build_warehouse(
     skip = () if with_tests else NO_TESTS
     extra: dict[str, Any] = {}
     refresh: list[str] = []
+    if not full_refresh and not has_build_record(home):
+        full_refresh = True
+        progress.emit("dbt", "no earlier build on record: every delivery is read")
     if full_refresh:
         refresh = ["--full-refresh"]
         progress.emit("dbt", f"building the warehouse for as-of {as_of} (full refresh)")
@@ -92,6 +95,7 @@ def build_warehouse(
         results=first.results + second.results,
     )
     if outcome.success:
-        record_absorbed(home)
+        reprocessed = extra.get("lifecycle__reprocess_from")
+        record_absorbed(home, as_of, date.fromisoformat(reprocessed) if reprocessed else None)
         record_deliveries(home, load_sources(), as_of)
     return outcome

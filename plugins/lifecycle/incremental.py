@@ -1,13 +1,19 @@
 """Which deliveries an incremental dbt build must re-read.
 
-The incremental models (base_app__events, int_app_user_event_days) replace every delivery from
-`reprocess_from` on. Normally that is the look-back window (as-of date minus
-`late_data_lookback_days`), but the raw zone can also gain or change an older delivery:
-a missing day caught up, a file re-delivered with corrections. The ledger
-`audit.absorbed_deliveries` records the source file checksum of every delivery the
-warehouse has absorbed; a delivery whose checksum differs, or that is not in the ledger,
-moves `reprocess_from` back to its day, so the incremental path always ends where a full
-refresh would.
+The incremental models replace every delivery from `reprocess_from` on (base_app__events,
+the order and line item versions, int_app_user_event_days) or what those deliveries touch
+(the latest orders and line items, the customer-day history). Normally that is the look-back
+window (as-of date minus `late_data_lookback_days`), but it moves earlier:
+- when the raw zone gained or changed an older delivery (a missing day caught up, a file
+  re-delivered with corrections). The ledger `audit.absorbed_deliveries` records the source
+  file checksum of every delivery the warehouse has absorbed; a delivery whose checksum
+  differs, or that is not in the ledger, moves `reprocess_from` back to its day;
+- when the last build was for an older as-of date (a backfill of an old day, or nights
+  skipped): the models that hold state as of a date lack everything delivered after it, so
+  the build re-reads from the day after. `audit.incremental_builds` records each build.
+So the incremental path always ends where a full refresh would. A warehouse with no build
+on record (new, or built by a version before this ledger) is built by a full refresh
+(lifecycle.build), which also rebuilds incremental models whose columns changed.
 """
 
 from __future__ import annotations
@@ -24,8 +30,10 @@ if TYPE_CHECKING:
 
 LEDGER = "audit.absorbed_deliveries"
 LEDGER_DDL = "table_key varchar, delivery_date varchar, sha256 varchar"
-# The raw tables the incremental models read (dbt sources `app.events`).
-INCREMENTAL_RAW_TABLES = (("app", "events"),)
+BUILDS = "audit.incremental_builds"
+BUILDS_DDL = "as_of_date date, reprocess_from date, full_refresh boolean, built_at timestamp"
+# The raw tables the delivery-day incremental models read (dbt sources).
+INCREMENTAL_RAW_TABLES = (("app", "events"), ("orders", "orders"), ("orders", "line_items"))
 
 
 def raw_deliveries(home: Home) -> dict[tuple[str, str], str]:
@@ -39,42 +47,76 @@ def raw_deliveries(home: Home) -> dict[tuple[str, str], str]:
     return found
 
 
-def _ledger(home: Home) -> dict[tuple[str, str], str]:
+def _state(
+    home: Home,
+) -> tuple[dict[tuple[str, str], str], tuple[date, date | None] | None]:
+    """The absorbed deliveries and the last build's (as-of date, reprocess_from; None after
+    a full refresh)."""
     if not warehouse_exists(home):
-        return {}
+        return {}, None
     with open_warehouse(home, read_only=True) as wh:
-        if "absorbed_deliveries" not in wh.tables("audit"):
-            return {}
-        rows = wh.query(f"select table_key, delivery_date, sha256 from {LEDGER}")
-    return {(str(t), str(d)): str(s) for t, d, s in rows}
+        tables = wh.tables("audit")
+        rows = (
+            wh.query(f"select table_key, delivery_date, sha256 from {LEDGER}")
+            if "absorbed_deliveries" in tables
+            else []
+        )
+        last = (
+            wh.query_one(
+                f"select as_of_date, reprocess_from from {BUILDS} order by built_at desc limit 1"
+            )
+            if "incremental_builds" in tables
+            else None
+        )
+    absorbed = {(str(t), str(d)): str(s) for t, d, s in rows}
+    return absorbed, (last[0], last[1]) if last else None
 
 
 def reprocess_from(home: Home, as_of: date, lookback_days: int) -> date:
     """The first delivery day the next incremental build must re-read."""
     start = as_of - timedelta(days=lookback_days)
-    absorbed = _ledger(home)
+    absorbed, last = _state(home)
+    deliveries = raw_deliveries(home)
     changed = [
         date.fromisoformat(day)
-        for (table, day), sha in raw_deliveries(home).items()
-        if absorbed.get((table, day)) != sha
+        for (table, day), sha in deliveries.items()
+        if last is None or absorbed.get((table, day)) != sha
     ]
-    return min([start, *changed])
+    behind = [last[0] + timedelta(days=1)] if last else []
+    return min([start, *changed, *behind])
+
+
+def has_build_record(home: Home) -> bool:
+    """Whether an earlier build is on record (else the next build is a full refresh)."""
+    return _state(home)[1] is not None
 
 
 def incremental_vars(home: Home, as_of: date, lookback_days: int) -> dict[str, str]:
-    """The dbt vars of an incremental build. The gate's `dbt test` passes them too: dbt
-    re-parses the whole project whenever `--vars` differ from its last invocation (about
-    6 s here), and after the build has recorded what it absorbed they come out the same
-    unless a delivery arrived in between."""
+    """The dbt vars of an incremental build."""
     start = reprocess_from(home, as_of, lookback_days)
     return {"lifecycle__reprocess_from": start.isoformat()}
 
 
-def record_absorbed(home: Home) -> int:
-    """After a successful build: the raw deliveries the warehouse now reflects."""
+def built_vars(home: Home, as_of: date, lookback_days: int) -> dict[str, str]:
+    """The vars the last build of `as_of` ran with, for the gate's `dbt test`: dbt re-parses
+    the whole project (about 3 s here) whenever `--vars` differ from its last invocation."""
+    _, last = _state(home)
+    if last is None or last[0] != as_of:
+        return incremental_vars(home, as_of, lookback_days)
+    return {"lifecycle__reprocess_from": last[1].isoformat()} if last[1] else {}
+
+
+def record_absorbed(home: Home, as_of: date, start: date | None) -> int:
+    """After a successful build: the raw deliveries the warehouse now reflects, and the
+    build (as-of date, first delivery day re-read; None for a full refresh, which re-read
+    everything)."""
+    from datetime import UTC, datetime
+
     rows = [(t, d, s) for (t, d), s in sorted(raw_deliveries(home).items())]
+    built = datetime.now(UTC).replace(tzinfo=None)
     with open_warehouse(home) as wh, wh.transaction():
         wh.create_table(LEDGER, LEDGER_DDL)
         wh.execute(f"delete from {LEDGER}")
         wh.append_rows(LEDGER, LEDGER_DDL, rows)
+        wh.append_rows(BUILDS, BUILDS_DDL, [(as_of, start, start is None, built)])
     return len(rows)

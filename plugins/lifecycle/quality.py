@@ -374,7 +374,7 @@ def run_gate(
     """Run every check, store the results, and return the verdict (the caller stops on it)."""
     from lifecycle.config import load_lifecycle
     from lifecycle.dbt_runner import run_dbt
-    from lifecycle.incremental import incremental_vars
+    from lifecycle.incremental import built_vars
 
     modules = load_suite_modules()
     check_overrides(cfg.severity, [m.build_suite(cfg).name for m in modules])
@@ -384,7 +384,7 @@ def run_gate(
     test = ["test", "--exclude", "resource_type:unit_test"]
     lookback = load_lifecycle().rules.late_data_lookback_days
     outcome = run_dbt(test, as_of, home, stage="gate", quiet_passes=True,
-                      dbt_vars=incremental_vars(home, as_of, lookback))  # fmt: skip
+                      dbt_vars=built_vars(home, as_of, lookback))  # fmt: skip
     checks = dbt_checks(outcome)
     progress.emit("gate", f"dbt: {sum(c.passed for c in checks)}/{len(checks)} tests passed")
     docs = DataDocs(home)

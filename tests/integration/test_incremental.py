@@ -1,6 +1,6 @@
-"""The incremental path (one delivery day at a time, with an old delivery arriving late)
-ends exactly where a full refresh over the same raw zone does; key history survives a
-full refresh."""
+"""The incremental path (one delivery day at a time, with an old delivery arriving late and
+a backfill of an old day in between) ends exactly where a full refresh over the same raw
+zone does; key history survives a full refresh."""
 
 import shutil
 from datetime import UTC, date, datetime, time, timedelta
@@ -20,6 +20,9 @@ pytestmark = pytest.mark.slow
 FIRST = date(2026, 6, 24)
 LAST = date(2026, 6, 28)
 LATE_DAY = date(2026, 6, 1)  # delivered only after FIRST + 1, far outside the look-back
+# Backfilled after FIRST + 2's night: the next night must catch up on everything delivered
+# after it, not only its own look-back window.
+BACKFILLED = date(2026, 6, 5)
 # Stateful by design: they remember keys and merges across runs, so a full refresh
 # keeps them instead of rebuilding them.
 STATE_MODELS = {
@@ -85,6 +88,8 @@ def homes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Home, Home, list[da
         _extract(nightly, day)
         starts.append(reprocess_from(nightly, day, lookback))
         _transform(nightly, day)
+        if day == FIRST + timedelta(days=2):
+            _transform(nightly, BACKFILLED)
         day += timedelta(days=1)
 
     full = Home(tmp_path_factory.mktemp("full_refresh"))
@@ -115,6 +120,7 @@ def test_each_night_rereads_the_window_and_a_late_old_delivery(
     expected = list(windows)
     expected[0] = date(2026, 4, 30)  # first build: nothing absorbed yet, every delivery
     expected[2] = LATE_DAY
+    expected[3] = BACKFILLED + timedelta(days=1)  # the first day the backfilled state lacks
     assert starts == expected
 
 

@@ -212,7 +212,12 @@ def test_the_delivery_day_models_are_partitioned_by_delivery_day_on_spark(
     engines: Engines,
 ) -> None:
     warehouse = engines.home.root / "spark" / "warehouse"
-    for table in ("staging.db/base_app__events", "intermediate.db/int_app_user_event_days"):
+    for table in (
+        "staging.db/base_app__events",
+        "staging.db/base_orders__order_versions",
+        "staging.db/base_orders__line_item_versions",
+        "intermediate.db/int_app_user_event_days",
+    ):
         days = sorted(p.name for p in (warehouse / table).glob("delivery_date=*"))
         assert days[-1] == f"delivery_date={AS_OF}", table
         assert len(days) >= 40, table

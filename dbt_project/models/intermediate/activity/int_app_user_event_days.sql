@@ -6,19 +6,13 @@
     how late is too late), so changing config/lifecycle.yml never needs a full refresh.
     Sign-ups are kept (identity and activation read them); the activity history leaves
     them out. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ lifecycle.delete_reprocessed_deliveries() }}",
-    partition_by=lifecycle.delivery_partitioning(),
-) }}
+{{ config(**lifecycle.delivery_day_incremental()) }}
 with
 
 events as (
     select * from {{ ref('base_app__events') }}
     {% if is_incremental() -%}
-    where delivery_date >= cast('{{ lifecycle.reprocess_from_text() }}' as date)
+    where {{ lifecycle.is_reprocessed_delivery() }}
     {%- endif %}
 ),
 

@@ -5,19 +5,13 @@
     earlier are kept. A full refresh reads every delivery and gives the same table.
     Deliveries after the as-of date (present when an old day is backfilled) are kept
     too: stg_app__events shows only what was delivered by the as-of date. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ lifecycle.delete_reprocessed_deliveries() }}",
-    partition_by=lifecycle.delivery_partitioning(),
-) }}
+{{ config(**lifecycle.delivery_day_incremental()) }}
 with
 
 source as (
     select * from {{ source('app', 'events') }}
     {% if is_incremental() -%}
-    where _delivery_date >= '{{ lifecycle.reprocess_from_text() }}'
+    where {{ lifecycle.is_reprocessed_raw_delivery() }}
     {%- endif %}
 ),
 

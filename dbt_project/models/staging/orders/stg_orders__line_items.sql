@@ -1,34 +1,24 @@
+{#- The latest version of each order line delivered by the as-of date. Incremental like
+    stg_orders__orders (macros/incremental.sql, latest_version_incremental). -#}
+{{ config(**lifecycle.latest_version_incremental(
+    'line_item_id', 'base_orders__line_item_versions'
+)) }}
 with
 
 source as (
-    select * from {{ source('orders', 'line_items') }}
-    where {{ lifecycle.delivered_by_as_of() }}
-),
-
-renamed as (
-    select
-        cast(line_item_id as {{ dbt.type_string() }}) as line_item_id,
-        cast(order_id as {{ dbt.type_string() }}) as order_id,
-        trim(sku) as sku,
-        nullif(trim(product_name), '') as product_name,
-        nullif(lower(trim(category)), '') as category,
-        cast(quantity as integer) as quantity,
-        cast(unit_price as decimal(18, 2)) as unit_price,
-        upper(trim(currency)) as currency,
-        {{ lifecycle.to_utc_timestamp('updated_at') }} as updated_at,
-        _delivery_date,
-        _line
-    from source
+    select * from {{ ref('base_orders__line_item_versions') }} as versions
+    where delivery_date <= {{ lifecycle.as_of_date() }}
+        {{ lifecycle.missing_records_only('line_item_id', 'versions') }}
 ),
 
 versioned as (
     select
         *,
-        {{ lifecycle.latest_first('line_item_id', 'updated_at') }}
-            as version_rank,
-        cast(min(_delivery_date) over (partition by line_item_id) as date)
-            as first_delivered_on
-    from renamed
+        {{ lifecycle.latest_first(
+            'line_item_id', 'updated_at', 'delivery_date', 'delivery_line'
+        ) }} as version_rank,
+        min(delivery_date) over (partition by line_item_id) as first_delivered_on
+    from source
 ),
 
 final as (
@@ -43,6 +33,7 @@ final as (
         cast(quantity * unit_price as decimal(18, 2)) as line_amount,
         currency,
         updated_at,
+        delivery_date as delivered_on,
         first_delivered_on
     from versioned
     where version_rank = 1

@@ -1,9 +1,14 @@
 {{ lifecycle.require_usd_reporting() }}
+{#- The latest version of each order delivered by the as-of date, standardized.
+    Incremental (macros/incremental.sql, latest_version_incremental): a run recomputes only
+    the orders its re-read deliveries touch; a full refresh gives the same table. -#}
+{{ config(**lifecycle.latest_version_incremental('order_id', 'base_orders__order_versions')) }}
 with
 
 source as (
-    select * from {{ source('orders', 'orders') }}
-    where {{ lifecycle.delivered_by_as_of() }}
+    select * from {{ ref('base_orders__order_versions') }} as versions
+    where delivery_date <= {{ lifecycle.as_of_date() }}
+        {{ lifecycle.missing_records_only('order_id', 'versions') }}
 ),
 
 countries as (
@@ -17,20 +22,14 @@ rates as (
 {#- The latest version of each order is picked before anything is standardized: the
     email and phone rules (regular expressions) then run once per order, not once per
     version (three per order at 100,000 people). -#}
-keyed as (
-    select
-        *,
-        {{ lifecycle.to_utc_timestamp('updated_at') }} as updated_at_utc
-    from source
-),
-
 versioned as (
     select
         *,
-        {{ lifecycle.latest_first('order_id', 'updated_at_utc') }} as version_rank,
-        cast(min(_delivery_date) over (partition by order_id) as date)
-            as first_delivered_on
-    from keyed
+        {{ lifecycle.latest_first(
+            'order_id', 'updated_at', 'delivery_date', 'delivery_line'
+        ) }} as version_rank,
+        min(delivery_date) over (partition by order_id) as first_delivered_on
+    from source
 ),
 
 latest_raw as (
@@ -41,7 +40,7 @@ latest_raw as (
 latest as (
     select
         -- ids
-        cast(latest_raw.order_id as {{ dbt.type_string() }}) as order_id,
+        latest_raw.order_id,
         cast(latest_raw.customer__customer_id as {{ dbt.type_string() }})
             as shop_customer_id,
         nullif(trim(latest_raw.customer__crm_contact_id), '') as crm_contact_id,
@@ -61,7 +60,8 @@ latest as (
         cast(latest_raw.total_amount as decimal(18, 2)) as total_amount,
         -- timestamps
         {{ lifecycle.to_utc_timestamp('latest_raw.placed_at') }} as placed_at,
-        latest_raw.updated_at_utc as updated_at,
+        latest_raw.updated_at,
+        latest_raw.delivery_date as delivered_on,
         latest_raw.first_delivered_on
     from latest_raw
     left join countries
@@ -91,6 +91,7 @@ final as (
         latest.placed_at,
         cast(latest.placed_at as date) as placed_date,
         latest.updated_at,
+        latest.delivered_on,
         latest.first_delivered_on
     from latest
     left join rates
