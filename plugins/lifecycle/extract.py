@@ -64,6 +64,9 @@ class PartitionReport:
     repeat_of: str | None = None
     # The newest cursor value (UTC, ISO) among the loaded rows: how fresh the content is.
     newest_cursor: str | None = None
+    # The source file's size, time and inode when read (readers.files.file_stamp), so later
+    # nights know it unchanged without hashing it; None for pulled sources.
+    source_stamp: str | None = None
 
     def adds_up(self) -> bool:
         return self.read == self.loaded + self.quarantined + self.duplicates
@@ -187,6 +190,7 @@ def extract_delivery(
         undeclared_columns=",".join(sorted(delivery.undeclared)) or None,
         repeat_of=repeat_of,
         newest_cursor=newest.isoformat() if newest else None,
+        source_stamp=delivery.stamp,
     )  # fmt: skip
     if not report.adds_up():  # pragma: no cover - an invariant, not a branch
         raise AssertionError(f"{table.key} {day}: counts do not add up: {report}")
@@ -224,14 +228,30 @@ def days_to_extract(
             todo.append(day)
             continue
         done = read_report(home, table, day)
-        now = current_checksum(home, source, table, day) if done is not None else None
-        if done is None or (now is not None and done.sha256 != now):
+        now = (
+            current_checksum(home, source, table, day, (done.sha256, done.source_stamp))
+            if done is not None
+            else None
+        )
+        if done is None or (now is not None and done.sha256 != now[0]):
             todo.append(day)
-        elif known is not None and done.read:
+            continue
+        if now is not None and now[1] is not None and now[1] != done.source_stamp:
+            _restamp(home, table, day, now[1])
+        if known is not None and done.read:
             known.setdefault(done.sha256, done.delivery_date)
     if as_of not in todo:
         todo.append(as_of)  # the reader reports a missing delivery by name
     return todo
+
+
+def _restamp(home: Home, table: TableConfig, day: date, stamp: str) -> None:
+    """Record the stamp of a delivery found unchanged by its checksum (a partition extracted
+    before stamps were kept, or right after its file was written), so that later nights
+    need not hash it again."""
+    sidecar = partition_dir(home, table, day) / "_extract.json"
+    data = json.loads(sidecar.read_text(encoding="utf-8"))
+    _write_json({**data, "source_stamp": stamp}, sidecar, str(data.get("run_id", "")))
 
 
 PARALLEL_MIN_DAYS = 8

@@ -1,4 +1,6 @@
 import json
+import os
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -199,6 +201,82 @@ def test_days_to_extract_redoes_a_day_whose_file_changed(home: Home, cfg: Source
     assert days_to_extract(home, _source_of(table), table, DAY) == [earlier, DAY]
 
 
+def _age(path: Path, seconds: int = 60) -> None:
+    """Back-date a file's modification time (a file delivered earlier than the extract)."""
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns - seconds * 1_000_000_000))
+
+
+def _sidecar(home: Home, table: TableConfig, day: date) -> dict[str, object]:
+    loaded: dict[str, object] = json.loads(
+        (partition_dir(home, table, day) / "_extract.json").read_text(encoding="utf-8")
+    )
+    return loaded
+
+
+def _no_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(path: Path) -> str:
+        raise AssertionError(f"{path} was hashed")
+
+    monkeypatch.setattr("lifecycle.readers.files.file_checksum", refuse)
+
+
+def test_days_to_extract_does_not_read_an_unchanged_stamped_file_again(
+    home: Home, cfg: SourcesConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = _orders(cfg)
+    earlier = date(2026, 6, 29)
+    _age(write_orders(home, earlier, [json.dumps(ORDER)]))
+    write_orders(home, DAY, [json.dumps(ORDER)])
+    extract_delivery(
+        home, _source_of(table), table, earlier, "run1", datetime(2026, 7, 1, tzinfo=UTC)
+    )
+    assert str(_sidecar(home, table, earlier)["source_stamp"]).startswith("size=")
+    _no_hashing(monkeypatch)
+
+    assert days_to_extract(home, _source_of(table), table, DAY) == [DAY]
+
+
+def test_days_to_extract_hashes_a_file_whose_stamp_changed(
+    home: Home, cfg: SourcesConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = _orders(cfg)
+    earlier = date(2026, 6, 29)
+    path = write_orders(home, earlier, [json.dumps(ORDER)])
+    _age(path, 120)
+    write_orders(home, DAY, [json.dumps(ORDER)])
+    extract_delivery(
+        home, _source_of(table), table, earlier, "run1", datetime(2026, 7, 1, tzinfo=UTC)
+    )
+    # Same size, other bytes, an older time than the stamp's: only the time tells.
+    path.write_text(path.read_text().replace('"paid"', '"sent"'))
+    _age(path, 60)
+
+    assert days_to_extract(home, _source_of(table), table, DAY) == [earlier, DAY]
+
+
+def test_a_file_extracted_right_after_it_was_written_is_stamped_once_it_is_found_unchanged(
+    home: Home, cfg: SourcesConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = _orders(cfg)
+    earlier = date(2026, 6, 29)
+    path = write_orders(home, earlier, [json.dumps(ORDER)])
+    write_orders(home, DAY, [json.dumps(ORDER)])
+    extract_delivery(
+        home, _source_of(table), table, earlier, "run1", datetime(2026, 7, 1, tzinfo=UTC)
+    )
+    # Modified within the timestamp's resolution of the read: no stamp can be trusted yet.
+    assert _sidecar(home, table, earlier)["source_stamp"] is None
+    assert days_to_extract(home, _source_of(table), table, DAY) == [DAY]
+    assert _sidecar(home, table, earlier)["source_stamp"] is None
+
+    _age(path)
+    assert days_to_extract(home, _source_of(table), table, DAY) == [DAY]  # hashed, stamped
+    assert _sidecar(home, table, earlier)["run_id"] == "run1"
+    _no_hashing(monkeypatch)
+    assert days_to_extract(home, _source_of(table), table, DAY) == [DAY]
+
+
 def test_extract_source_covers_every_table_of_the_source(home: Home, cfg: SourcesConfig) -> None:
     write_orders(home, DAY, [json.dumps(ORDER)])
     for name in ("line_items", "refunds"):
@@ -216,7 +294,8 @@ def test_extract_source_covers_every_table_of_the_source(home: Home, cfg: Source
 
 
 def _partitions(home: Home) -> dict[str, object]:
-    """Every raw and quarantine partition's content and sidecar, less the run's own stamps."""
+    """Every raw and quarantine partition's content and sidecar, less the run's own stamps
+    and the source files' (their inodes differ between homes)."""
     found: dict[str, object] = {}
     for path in sorted(home.root.glob("raw/**/data.parquet")):
         rows = duckdb.sql(
@@ -226,6 +305,7 @@ def _partitions(home: Home) -> dict[str, object]:
     for path in sorted(home.root.glob("raw/**/_extract.json")):
         sidecar = json.loads(path.read_text())
         sidecar.pop("run_id")
+        sidecar.pop("source_stamp")
         found[str(path.relative_to(home.root))] = sidecar
     return found
 
@@ -253,7 +333,7 @@ def test_extract_source_in_worker_processes_writes_what_one_process_writes(
         home = Home(tmp_path / name)
         reports = [r for s in cfg.sources for r in extract_source(s.name, DAY, name, home, cfg)]
         assert len(reports) == days * len(cfg.tables)
-        results[name] = (_partitions(home), reports)
+        results[name] = (_partitions(home), [replace(r, source_stamp=None) for r in reports])
     assert results["one"] == results["two"]
     by_day = {(r.table, r.delivery_date): r for r in results["two"][1]}
     assert by_day["app.events", "2026-06-23"].repeat_of == "2026-06-20"

@@ -43,8 +43,24 @@ def file_checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _read_text(table: TableConfig, path: Path, shown: str) -> str:
-    data = path.read_bytes()
+# A file modified this recently may still change within its timestamp's resolution without
+# its size or time changing (git's "racily clean" files): no stamp is kept for it.
+RACY_NS = 2_000_000_000
+
+
+def file_stamp(path: Path, *, racy_ok: bool = False) -> str | None:
+    """Size, modification time and inode of a file: what says, without reading it, that it
+    is the file extracted before. None for a file modified in the last two seconds, unless
+    `racy_ok` (comparing now against a stamp kept earlier)."""
+    import time
+
+    st = path.stat()
+    if not racy_ok and st.st_mtime_ns > time.time_ns() - RACY_NS:
+        return None
+    return f"size={st.st_size};mtime_ns={st.st_mtime_ns};inode={st.st_ino}"
+
+
+def _decode(table: TableConfig, data: bytes, shown: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -184,8 +200,11 @@ def open_delivery(home: Home, table: TableConfig, day: date) -> Delivery:
     )
     if not path.is_file():
         raise MissingDelivery(f"{table.key}: source file missing for {day}: {path}")
-    checksum = file_checksum(path)
-    text = _read_text(table, path, shown)
+    stamp = file_stamp(path)  # before reading: a file changed meanwhile gets a new stamp
+    data = path.read_bytes()
+    checksum = hashlib.sha256(data).hexdigest()
+    text = _decode(table, data, shown)
+    del data
     undeclared: set[str] = set()
     records = (
         _csv_records(table, text, shown, undeclared)
@@ -197,4 +216,5 @@ def open_delivery(home: Home, table: TableConfig, day: date) -> Delivery:
         records=_checked_for_truncation(table, text, shown, records),
         checksum=lambda: checksum,
         undeclared=undeclared,
+        stamp=stamp,
     )
