@@ -10,6 +10,10 @@ columns plus `_line` as bigint, a column missing from an older partition null.
 Only what changed is copied: the ledger `audit.raw_loads` keeps the sha256 of each partition
 file loaded, and a partition is replaced (its delivery day's rows deleted, the file copied)
 when its file's sha256 differs or it is new; a partition gone from the raw zone is deleted.
+The ledger also keeps each file's stamp (size, modification time, inode): a file whose stamp
+is unchanged is not hashed again, so a night does not read the whole raw zone. The extract
+writes every partition file anew and renames it into place, so a rewritten file always has a
+new inode and time.
 The file's own checksum, not the sidecar's (`_extract.json` holds the *source* file's
 sha256): a re-extraction of the same source file writes new lineage (`_run_id`) and, after a
 rule change, new quarantine rows, and the tables must follow. Everything is one transaction:
@@ -24,6 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lifecycle.extract import LINEAGE_COLUMNS, PARTITION, QUARANTINE_COLUMNS
+from lifecycle.readers.files import file_stamp
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -34,7 +39,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 LEDGER = "audit.raw_loads"
-LEDGER_DDL = "table_key varchar, delivery_date varchar, sha256 varchar, row_count bigint"
+LEDGER_DDL = (
+    "table_key varchar, delivery_date varchar, sha256 varchar, row_count bigint, file_stamp varchar"
+)
 QUARANTINE_TABLE = "raw_quarantine.rows"
 QUARANTINE_KEY = "_quarantine"
 
@@ -111,9 +118,15 @@ def load_raw_zone(wh: Warehouse, home: Home, sources: SourcesConfig) -> RawLoadR
     loaded = rows = unchanged = removed = 0
     with wh.transaction():
         wh.create_table(LEDGER, LEDGER_DDL)
+        # A ledger written before stamps were kept gains the column.
+        wh.execute(f"alter table {LEDGER} add column if not exists file_stamp varchar")
         ledger = {
             (str(t), str(d)): str(s)
             for t, d, s in wh.query(f"select table_key, delivery_date, sha256 from {LEDGER}")
+        }
+        stamps = {
+            (str(t), str(d)): st
+            for t, d, st in wh.query(f"select table_key, delivery_date, file_stamp from {LEDGER}")
         }
         quarantine_columns = _ensure_table(wh, QUARANTINE_TABLE, list(QUARANTINE_COLUMNS))
         for table in sources.tables:
@@ -138,8 +151,17 @@ def load_raw_zone(wh: Warehouse, home: Home, sources: SourcesConfig) -> RawLoadR
                         )
                         removed += 1
                 for day, path in on_disk.items():
+                    stamp = file_stamp(path, racy_ok=True)
+                    if stamps.get((key, day)) == stamp:
+                        unchanged += 1
+                        continue
                     sha = file_sha256(path)
                     if ledger.get((key, day)) == sha:
+                        wh.execute(
+                            f"update {LEDGER} set file_stamp = ?"
+                            " where table_key = ? and delivery_date = ?",
+                            [stamp, key, day],
+                        )
                         unchanged += 1
                         continue
                     wh.execute(f"delete from {target} where {where}", [*match, day])
@@ -148,7 +170,10 @@ def load_raw_zone(wh: Warehouse, home: Home, sources: SourcesConfig) -> RawLoadR
                         f"delete from {LEDGER} where table_key = ? and delivery_date = ?",
                         [key, day],
                     )
-                    wh.execute(f"insert into {LEDGER} values (?, ?, ?, ?)", [key, day, sha, count])
+                    wh.execute(
+                        f"insert into {LEDGER} values (?, ?, ?, ?, ?)",
+                        [key, day, sha, count, stamp],
+                    )
                     loaded += 1
                     rows += count
     report = RawLoadReport(loaded, rows, unchanged, removed)
