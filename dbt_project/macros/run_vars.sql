@@ -1,7 +1,27 @@
 {#- The run's clock and rules arrive as vars (lifecycle.dbt_runner passes them
     from the data interval and config/lifecycle.yml). Models read them only
     through these macros, so a missing or malformed value fails loudly at
-    compile time. -#}
+    compile time.
+
+    The two values that change every night, the as-of date and the first delivery
+    day re-read, come from the environment instead (LIFECYCLE_AS_OF_DATE,
+    LIFECYCLE_REPROCESS_FROM), unless a var of the same name is given (dbt unit
+    tests, a hand-run `dbt --vars`): dbt re-parses the whole project whenever the
+    vars differ from its last run. The environment is read only when a model is
+    compiled to run, never while the project is parsed, so dbt records no file as
+    depending on it and re-parses nothing when the date moves on (no model's
+    config or refs depend on these values, only its SQL, which dbt renders anew
+    on every run). -#}
+
+{#- A run value: the var if given, else (when running) the environment variable;
+    '' when neither is set. -#}
+{% macro run_value(var_name, env_name) -%}
+    {%- set value = var(var_name, none) -%}
+    {%- if (value is none or value == '') and execute -%}
+        {%- set value = env_var(env_name, '') -%}
+    {%- endif -%}
+    {{- return(value) -}}
+{%- endmacro %}
 
 {#- The run's as-of date as a date literal: the only clock a model may read. -#}
 {% macro as_of_date() -%}
@@ -12,12 +32,13 @@
     (dbt parse / ls, no vars) gets a placeholder; executing without it
     fails. -#}
 {% macro as_of_date_text() -%}
-    {%- set value = var('as_of_date', none) -%}
+    {%- set value = lifecycle.run_value('as_of_date', 'LIFECYCLE_AS_OF_DATE') -%}
     {%- if value is none or value == '' -%}
         {%- if execute -%}
             {{ exceptions.raise_compiler_error(
-                "var as_of_date is required (YYYY-MM-DD, set from the run's"
-                ~ " data interval): dbt build --vars '{as_of_date: 2026-06-30}'"
+                "the as-of date is required (YYYY-MM-DD, set from the run's"
+                ~ " data interval): LIFECYCLE_AS_OF_DATE=2026-06-30 in the"
+                ~ " environment, or dbt build --vars '{as_of_date: 2026-06-30}'"
             ) }}
         {%- endif -%}
         {{- return('1900-01-01') -}}
@@ -60,7 +81,8 @@
     arrived or changed since the last build); without it, the as-of date minus
     lifecycle__late_data_lookback_days. -#}
 {% macro reprocess_from_text() -%}
-    {%- set given = var('lifecycle__reprocess_from', none) -%}
+    {%- set given = lifecycle.run_value(
+        'lifecycle__reprocess_from', 'LIFECYCLE_REPROCESS_FROM') -%}
     {%- if given is not none and given != '' -%}
         {%- set text = given | string -%}
         {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', text) -%}
