@@ -1,4 +1,4 @@
-"""Run dbt with the run's as-of date and the lifecycle rules as vars.
+"""Run dbt with the lifecycle rules as vars and the run's as-of date in the environment.
 
 Progress ("dbt 12/40 stg_orders__orders OK") comes from dbt's JSON event log; dbt's log
 goes to the task log and to `$LIFECYCLE_HOME/dbt/logs` (info level; the statements run are

@@ -120,14 +120,9 @@ def load_raw_zone(wh: Warehouse, home: Home, sources: SourcesConfig) -> RawLoadR
         wh.create_table(LEDGER, LEDGER_DDL)
         # A ledger written before stamps were kept gains the column.
         wh.execute(f"alter table {LEDGER} add column if not exists file_stamp varchar")
-        ledger = {
-            (str(t), str(d)): str(s)
-            for t, d, s in wh.query(f"select table_key, delivery_date, sha256 from {LEDGER}")
-        }
-        stamps = {
-            (str(t), str(d)): st
-            for t, d, st in wh.query(f"select table_key, delivery_date, file_stamp from {LEDGER}")
-        }
+        recorded = wh.query(f"select table_key, delivery_date, sha256, file_stamp from {LEDGER}")
+        ledger = {(str(t), str(d)): str(s) for t, d, s, _ in recorded}
+        stamps = {(str(t), str(d)): st for t, d, _, st in recorded}
         quarantine_columns = _ensure_table(wh, QUARANTINE_TABLE, list(QUARANTINE_COLUMNS))
         for table in sources.tables:
             qualified = raw_table(table)

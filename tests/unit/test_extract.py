@@ -24,6 +24,7 @@ def _source_of(table: TableConfig) -> SourceConfig:
 
 
 DAY = date(2026, 6, 30)
+EARLIER = date(2026, 6, 29)  # a delivery before the as-of day
 ORDER = {
     "order_id": "O1",
     "customer": {"customer_id": "S1", "email": "a@x.com"},
@@ -221,58 +222,53 @@ def _no_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("lifecycle.readers.files.file_checksum", refuse)
 
 
+def _extracted_earlier(home: Home, table: TableConfig, age_seconds: int = 0) -> Path:
+    """An earlier day's orders file (back-dated by `age_seconds`, if any), extracted, beside
+    an as-of day's file not yet extracted; the earlier file's path."""
+    path = write_orders(home, EARLIER, [json.dumps(ORDER)])
+    if age_seconds:
+        _age(path, age_seconds)
+    write_orders(home, DAY, [json.dumps(ORDER)])
+    extract_delivery(
+        home, _source_of(table), table, EARLIER, "run1", datetime(2026, 7, 1, tzinfo=UTC)
+    )
+    return path
+
+
 def test_days_to_extract_does_not_read_an_unchanged_stamped_file_again(
     home: Home, cfg: SourcesConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     table = _orders(cfg)
-    earlier = date(2026, 6, 29)
-    _age(write_orders(home, earlier, [json.dumps(ORDER)]))
-    write_orders(home, DAY, [json.dumps(ORDER)])
-    extract_delivery(
-        home, _source_of(table), table, earlier, "run1", datetime(2026, 7, 1, tzinfo=UTC)
-    )
-    assert str(_sidecar(home, table, earlier)["source_stamp"]).startswith("size=")
+    _extracted_earlier(home, table, age_seconds=60)
+    assert str(_sidecar(home, table, EARLIER)["source_stamp"]).startswith("size=")
     _no_hashing(monkeypatch)
 
     assert days_to_extract(home, _source_of(table), table, DAY) == [DAY]
 
 
-def test_days_to_extract_hashes_a_file_whose_stamp_changed(
-    home: Home, cfg: SourcesConfig, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_days_to_extract_hashes_a_file_whose_stamp_changed(home: Home, cfg: SourcesConfig) -> None:
     table = _orders(cfg)
-    earlier = date(2026, 6, 29)
-    path = write_orders(home, earlier, [json.dumps(ORDER)])
-    _age(path, 120)
-    write_orders(home, DAY, [json.dumps(ORDER)])
-    extract_delivery(
-        home, _source_of(table), table, earlier, "run1", datetime(2026, 7, 1, tzinfo=UTC)
-    )
+    path = _extracted_earlier(home, table, age_seconds=120)
     # Same size, other bytes, an older time than the stamp's: only the time tells.
     path.write_text(path.read_text().replace('"paid"', '"sent"'))
     _age(path, 60)
 
-    assert days_to_extract(home, _source_of(table), table, DAY) == [earlier, DAY]
+    assert days_to_extract(home, _source_of(table), table, DAY) == [EARLIER, DAY]
 
 
 def test_a_file_extracted_right_after_it_was_written_is_stamped_once_it_is_found_unchanged(
     home: Home, cfg: SourcesConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     table = _orders(cfg)
-    earlier = date(2026, 6, 29)
-    path = write_orders(home, earlier, [json.dumps(ORDER)])
-    write_orders(home, DAY, [json.dumps(ORDER)])
-    extract_delivery(
-        home, _source_of(table), table, earlier, "run1", datetime(2026, 7, 1, tzinfo=UTC)
-    )
+    path = _extracted_earlier(home, table)
     # Modified within the timestamp's resolution of the read: no stamp can be trusted yet.
-    assert _sidecar(home, table, earlier)["source_stamp"] is None
+    assert _sidecar(home, table, EARLIER)["source_stamp"] is None
     assert days_to_extract(home, _source_of(table), table, DAY) == [DAY]
-    assert _sidecar(home, table, earlier)["source_stamp"] is None
+    assert _sidecar(home, table, EARLIER)["source_stamp"] is None
 
     _age(path)
     assert days_to_extract(home, _source_of(table), table, DAY) == [DAY]  # hashed, stamped
-    assert _sidecar(home, table, earlier)["run_id"] == "run1"
+    assert _sidecar(home, table, EARLIER)["run_id"] == "run1"
     _no_hashing(monkeypatch)
     assert days_to_extract(home, _source_of(table), table, DAY) == [DAY]
 
