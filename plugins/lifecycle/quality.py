@@ -247,7 +247,13 @@ def validate_frame(suite: Any, frame: pd.DataFrame, severity: str = "error") -> 
 
 class DataDocs:
     """The gate's GX project under `quality/gx/`: each suite is validated through a
-    checkpoint that stores its result and updates the Data Docs site."""
+    checkpoint that stores its result; `render` then updates the Data Docs site once, with
+    the pages of this run's results and the index.
+
+    Not GX's UpdateDataDocsAction on each checkpoint: it rebuilt the index, which reads every
+    stored result of every night, once per suite, so the gate's GX part grew by about 0.08 s
+    with each night on record (3.7 s to 8.2 s over 60 nights of eight small suites; decision
+    37)."""
 
     def __init__(self, home: Home) -> None:
         gx = _gx()
@@ -260,11 +266,15 @@ class DataDocs:
             self.source = self.context.data_sources.get("lifecycle")
         except (KeyError, ValueError, LookupError):
             self.source = self.context.data_sources.add_pandas("lifecycle")
+        self._validated: list[Any] = []  # this run's result and suite identifiers
 
     def validate(
         self, suite: Any, frame: pd.DataFrame, severity: str, run_name: str
     ) -> list[CheckResult]:
         from great_expectations.core.run_identifier import RunIdentifier
+        from great_expectations.data_context.types.resource_identifiers import (
+            ExpectationSuiteIdentifier,
+        )
 
         gx = self._gx
         try:
@@ -283,15 +293,24 @@ class DataDocs:
             gx.Checkpoint(
                 name=suite.name,
                 validation_definitions=[definition],
-                actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+                actions=[],
                 result_format="SUMMARY",
             )
         )
         result = checkpoint.run(
             batch_parameters={"dataframe": frame}, run_id=RunIdentifier(run_name=run_name)
         )
-        (validation,) = result.run_results.values()
+        ((identifier, validation),) = result.run_results.items()
+        self._validated += [identifier, ExpectationSuiteIdentifier(name=suite.name)]
         return _checks_of(suite.name, severity, validation.results)
+
+    def render(self) -> Path:
+        """Render this run's validation results and suites into the Data Docs site and
+        rebuild its index; returns the index page."""
+        if self._validated:
+            self.context.build_data_docs(resource_identifiers=self._validated)
+            self._validated = []
+        return self.index
 
     @property
     def index(self) -> Path:
@@ -399,7 +418,8 @@ def run_gate(
             f"{suite.name}: {len(results) - bad}/{len(results)} passed ({len(frame):,} rows)",
         )
         checks.extend(results)
+    index = docs.render()
     report = GateReport(tuple(apply_severity(checks, cfg.severity)))
     path = store_results(home, run_id, as_of, report)
-    progress.emit("gate", f"{report.summary()} (results: {path}; Data Docs: {docs.index})")
+    progress.emit("gate", f"{report.summary()} (results: {path}; Data Docs: {index})")
     return report

@@ -271,9 +271,12 @@ def test_data_docs_keep_every_run_and_render_an_index(tmp_path: Path) -> None:
     good = _deliveries(quarantined=[0, 1])
     bad = _deliveries(quarantined=[0, 9])
     for run, frame in (("2026-06-29 run1", good), ("2026-06-30 run2", bad)):
-        checks = DataDocs(home).validate(_suite("raw__deliveries"), frame, "error", run)
+        docs = DataDocs(home)
+        checks = docs.validate(_suite("raw__deliveries"), frame, "error", run)
+        if run.endswith("run1"):
+            assert not docs.index.exists()  # rendered once, after the run's suites
+        assert docs.render() == docs.index
     assert [c.passed for c in checks] == [False, True, True, True]
-    docs = DataDocs(home)
     assert docs.index.is_file()
     stored = sorted((home.quality / "gx" / "uncommitted" / "validations").rglob("*.json"))
     assert len(stored) == 2
