@@ -251,9 +251,9 @@ class DataDocs:
     the pages of this run's results and the index.
 
     Not GX's UpdateDataDocsAction on each checkpoint: it rebuilt the index, which reads every
-    stored result of every night, once per suite, so the gate's GX part grew by about 0.08 s
-    with each night on record (3.7 s to 8.2 s over 60 nights of eight small suites; decision
-    37)."""
+    stored result of every night, once per suite, so the gate's GX part grew by about 0.04 s
+    with each night on record (2.1 s to 4.3-4.6 s over 60 nights of eight small suites;
+    decision 37)."""
 
     def __init__(self, home: Home) -> None:
         gx = _gx()
@@ -407,18 +407,21 @@ def run_gate(
     checks = dbt_checks(outcome)
     progress.emit("gate", f"dbt: {sum(c.passed for c in checks)}/{len(checks)} tests passed")
     docs = DataDocs(home)
-    for module in modules:
-        suite = module.build_suite(cfg)
-        frame = frame_for(module.TARGET, home, sources, as_of, cfg)
-        severity = getattr(module, "SEVERITY", "error")
-        results = docs.validate(suite, frame, severity, run_name=f"{as_of.isoformat()} {run_id}")
-        bad = sum(not r.passed for r in results)
-        progress.emit(
-            "gate",
-            f"{suite.name}: {len(results) - bad}/{len(results)} passed ({len(frame):,} rows)",
-        )
-        checks.extend(results)
-    index = docs.render()
+    try:
+        for module in modules:
+            suite = module.build_suite(cfg)
+            frame = frame_for(module.TARGET, home, sources, as_of, cfg)
+            severity = getattr(module, "SEVERITY", "error")
+            run_name = f"{as_of.isoformat()} {run_id}"
+            results = docs.validate(suite, frame, severity, run_name=run_name)
+            bad = sum(not r.passed for r in results)
+            progress.emit(
+                "gate",
+                f"{suite.name}: {len(results) - bad}/{len(results)} passed ({len(frame):,} rows)",
+            )
+            checks.extend(results)
+    finally:
+        index = docs.render()  # also the suites validated before one that raised
     report = GateReport(tuple(apply_severity(checks, cfg.severity)))
     path = store_results(home, run_id, as_of, report)
     progress.emit("gate", f"{report.summary()} (results: {path}; Data Docs: {index})")

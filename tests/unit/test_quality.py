@@ -286,3 +286,33 @@ def test_data_docs_keep_every_run_and_render_an_index(tmp_path: Path) -> None:
     pages = list((docs.index.parent / "validations").rglob("*.html"))
     assert len(pages) == 2
     assert "raw__deliveries" in docs.index.read_text()
+
+
+def test_a_gate_whose_suite_raises_still_renders_the_suites_validated_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lifecycle import quality
+    from lifecycle.dbt_runner import DbtOutcome
+    from lifecycle.paths import Home
+
+    home = Home(tmp_path)
+    read: list[str] = []
+
+    def frame(target: str, *_: Any) -> pd.DataFrame:
+        read.append(target)
+        if len(read) > 1:
+            raise OSError("the second suite's frame cannot be read")
+        return _deliveries(quarantined=[0, 1])
+
+    suites = [_module("raw__deliveries"), _module("raw__volume")]
+    monkeypatch.setattr(quality, "load_suite_modules", lambda: suites)
+    monkeypatch.setattr(quality, "frame_for", frame)
+    monkeypatch.setattr(quality, "check_overrides", lambda *_: None)  # overrides name all suites
+    monkeypatch.setattr("lifecycle.dbt_runner.run_dbt", lambda *_, **__: DbtOutcome(True))
+    monkeypatch.setattr("lifecycle.incremental.built_vars", lambda *_: {})
+    with pytest.raises(OSError, match="second suite"):
+        quality.run_gate(home, date(2026, 6, 30), "run1", None, CFG)  # type: ignore[arg-type]
+    site = home.quality / "gx" / "uncommitted" / "data_docs" / "local_site"
+    pages = list((site / "validations" / "raw__deliveries").rglob("*.html"))
+    assert (site / "index.html").is_file()
+    assert len(pages) == 1
