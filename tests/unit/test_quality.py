@@ -316,3 +316,53 @@ def test_a_gate_whose_suite_raises_still_renders_the_suites_validated_before(
     pages = list((site / "validations" / "raw__deliveries").rglob("*.html"))
     assert (site / "index.html").is_file()
     assert len(pages) == 1
+
+
+def test_the_gate_reads_the_warehouse_first_then_validates_while_dbt_tests_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dbt opens a DuckDB warehouse to write even to test, which locks other processes out,
+    so the suites' warehouse frames are read before it starts; the suites then validate
+    while it runs (a gate that ran them one after the other would make the fake dbt below
+    wait in vain). The verdict holds both, dbt's checks first."""
+    import threading
+    from types import SimpleNamespace
+
+    from lifecycle import quality
+    from lifecycle.dbt_runner import DbtOutcome
+    from lifecycle.paths import Home
+
+    reads: list[str] = []
+    dbt_started, suite_read_during_dbt = threading.Event(), threading.Event()
+
+    def frame(target: str, *_: Any) -> pd.DataFrame:
+        when = "during" if dbt_started.is_set() else "before"
+        reads.append(f"{target} {when} dbt")
+        if when == "during":
+            suite_read_during_dbt.set()
+        return _deliveries(quarantined=[0, 1])
+
+    def run_dbt(*_: Any, **__: Any) -> DbtOutcome:
+        dbt_started.set()
+        overlapped = suite_read_during_dbt.wait(timeout=20)
+        status = "pass" if overlapped else "fail"
+        node = {"unique_id": "test.x", "name": "suites_ran_meanwhile", "status": status,
+                "message": None, "failures": 0}  # fmt: skip
+        return DbtOutcome(True, results=[node])
+
+    deliveries = _module("raw__deliveries")
+    from_warehouse = SimpleNamespace(
+        TARGET="warehouse:marts.t", SEVERITY="error", build_suite=deliveries.build_suite
+    )
+    suites = [from_warehouse, _module("raw__volume")]
+    monkeypatch.setattr(quality, "load_suite_modules", lambda: suites)
+    monkeypatch.setattr(quality, "frame_for", frame)
+    monkeypatch.setattr(quality, "check_overrides", lambda *_: None)
+    monkeypatch.setattr(quality, "store_results", lambda *_: tmp_path / "results.json")
+    monkeypatch.setattr("lifecycle.dbt_runner.run_dbt", run_dbt)
+    monkeypatch.setattr("lifecycle.incremental.built_vars", lambda *_: {})
+    report = quality.run_gate(Home(tmp_path), date(2026, 6, 30), "run1", None, CFG)  # type: ignore[arg-type]
+    assert reads == ["warehouse:marts.t before dbt", "deliveries during dbt"]
+    assert report.checks[0].suite == "dbt"
+    assert report.checks[0].passed, "the suites did not validate while dbt's tests ran"
+    assert {c.suite for c in report.checks[1:]} == {"raw__deliveries", "raw__volume"}
