@@ -2,7 +2,8 @@
     match keys (an email, a phone, a shared id). One round: every match key takes the
     smallest label of its records, then every record the smallest label of its keys, so
     a round crosses one record-to-record hop. Renders CTEs `labels_0` .. `labels_<n>`
-    from a CTE `edges` (record_key, match_key); the caller reads `labels_<n>`. -#}
+    from a CTE `edges` (record_key, match_key: any comparable type, fastest as integers);
+    the caller reads `labels_<n>`. -#}
 {% macro label_propagation_ctes(rounds) -%}
 labels_0 as (
     select distinct
