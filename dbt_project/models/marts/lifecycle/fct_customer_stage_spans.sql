@@ -74,7 +74,11 @@ with_reactivation as (
     from returns_marked
 ),
 
-{# The days inside a segment where the stage can change. #}
+{# The days inside a segment where the stage can change. An activity day changes it
+   only when it is the first, a return, or ends a lapse long enough to have reached
+   at-risk: after a shorter gap the day before was already in the stage this day is in
+   (new, reactivated or active, whose windows end at breakpoints of their own). Leaving
+   out the other activity days gives the same spans from a tenth of the pieces. #}
 thresholds as (
     select
         *,
@@ -82,7 +86,11 @@ thresholds as (
         {{ dbt.dateadd('day', reactivated_window, 'reactivated_on') }}
             as reactivated_ends,
         {{ dbt.dateadd('day', at_risk_after, 'segment_start') }} as at_risk_starts,
-        {{ dbt.dateadd('day', churned_after, 'segment_start') }} as churned_starts
+        {{ dbt.dateadd('day', churned_after, 'segment_start') }} as churned_starts,
+        previous_activity_date is null
+            or return_date is not null
+            or {{ dbt.datediff('previous_activity_date', 'segment_start', 'day') }}
+            > {{ at_risk_after }} as can_change_stage
     from with_reactivation
 ),
 
@@ -102,6 +110,9 @@ breakpoints as (
     where {{ column }} is not null
         and {{ column }} >= segment_start
         and {{ column }} < segment_end
+        {%- if column == 'segment_start' %}
+        and can_change_stage
+        {%- endif %}
     {{ "union" if not loop.last }}
     {% endfor %}
 ),
