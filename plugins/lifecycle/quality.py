@@ -412,7 +412,8 @@ def run_gate(
     }
     # dbt's unit tests check the models' logic on fixed fixtures, not the night's data: they
     # run in `make test` (dbt build with tests), as dbt advises, not in every nightly gate.
-    test = ["test", "--exclude", "resource_type:unit_test"]
+    # Tests only query, so dbt need not list every relation first (0.3-0.4 s of `dbt test`).
+    test = ["test", "--no-populate-cache", "--exclude", "resource_type:unit_test"]
     lookback = load_lifecycle().rules.late_data_lookback_days
     progress.emit("gate", "dbt tests (only those that do not pass are listed), GX suites ...")
     gx_checks: list[CheckResult] = []
