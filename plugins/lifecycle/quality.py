@@ -417,6 +417,7 @@ def run_gate(
     lookback = load_lifecycle().rules.late_data_lookback_days
     progress.emit("gate", "dbt tests (only those that do not pass are listed), GX suites ...")
     gx_checks: list[CheckResult] = []
+    run_name = f"{as_of.isoformat()} {run_id}"
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dbt-test") as pool:
         dbt_test = pool.submit(run_dbt, test, as_of, home, stage="gate", quiet_passes=True,
                                dbt_vars=built_vars(home, as_of, lookback))  # fmt: skip
@@ -428,7 +429,6 @@ def run_gate(
                 if frame is None:
                     frame = frame_for(module.TARGET, home, sources, as_of, cfg)
                 severity = getattr(module, "SEVERITY", "error")
-                run_name = f"{as_of.isoformat()} {run_id}"
                 results = docs.validate(suite, frame, severity, run_name=run_name)
                 bad = sum(not r.passed for r in results)
                 progress.emit(

@@ -336,6 +336,8 @@ def test_the_gate_reads_the_warehouse_first_then_validates_while_dbt_tests_run(
     dbt_started, suite_read_during_dbt = threading.Event(), threading.Event()
 
     def frame(target: str, *_: Any) -> pd.DataFrame:
+        if not target.startswith("warehouse:"):
+            dbt_started.wait(timeout=20)  # the worker thread may be slow to start
         when = "during" if dbt_started.is_set() else "before"
         reads.append(f"{target} {when} dbt")
         if when == "during":

@@ -78,7 +78,8 @@ with_reactivation as (
    only when it is the first, a return, or ends a lapse long enough to have reached
    at-risk: after a shorter gap the day before was already in the stage this day is in
    (new, reactivated or active, whose windows end at breakpoints of their own). Leaving
-   out the other activity days gives the same spans from a tenth of the pieces. #}
+   out the other activity days gives the same spans from far fewer pieces (at 100,000
+   people over two years, 134 k of 2.7 M activity days open one). #}
 thresholds as (
     select
         *,
