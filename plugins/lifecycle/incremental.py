@@ -1,13 +1,15 @@
 """Which deliveries an incremental dbt build must re-read.
 
 The incremental models replace every delivery from `reprocess_from` on (base_app__events,
-the order and line item versions, int_app_user_event_days) or what those deliveries touch
-(the latest orders and line items, the customer-day history). Normally that is the look-back
-window (as-of date minus `late_data_lookback_days`), but it moves earlier:
-- when the raw zone gained or changed an older delivery (a missing day caught up, a file
-  re-delivered with corrections). The ledger `audit.absorbed_deliveries` records the source
-  file checksum of every delivery the warehouse has absorbed; a delivery whose checksum
-  differs, or that is not in the ledger, moves `reprocess_from` back to its day;
+the order and line item versions, int_app_user_event_days, and the raw zone's delivery
+counts and quarantined rows, stg_raw__deliveries and stg_raw_quarantine__rows) or what those
+deliveries touch (the latest orders and line items, the customer-day history). Normally that
+is the look-back window (as-of date minus `late_data_lookback_days`), but it moves earlier:
+- when the raw zone gained or changed an older delivery of any raw table (a missing day
+  caught up, a file re-delivered with corrections). The ledger `audit.absorbed_deliveries`
+  records the source file checksum of every delivery the warehouse has absorbed; a delivery
+  whose checksum differs, or that is not in the ledger, moves `reprocess_from` back to its
+  day;
 - when the last build was for an older as-of date (a backfill of an old day, or nights
   skipped): the models that hold state as of a date lack everything delivered after it, so
   the build re-reads from the day after. `audit.incremental_builds` records each build.
@@ -32,18 +34,17 @@ LEDGER = "audit.absorbed_deliveries"
 LEDGER_DDL = "table_key varchar, delivery_date varchar, sha256 varchar"
 BUILDS = "audit.incremental_builds"
 BUILDS_DDL = "as_of_date date, reprocess_from date, full_refresh boolean, built_at timestamp"
-# The raw tables the delivery-day incremental models read (dbt sources).
-INCREMENTAL_RAW_TABLES = (("app", "events"), ("orders", "orders"), ("orders", "line_items"))
 
 
 def raw_deliveries(home: Home) -> dict[tuple[str, str], str]:
-    """(table, delivery day) -> source file sha256 of every completed raw partition."""
+    """(table, delivery day) -> source file sha256 of every completed raw partition of every
+    raw table (raw/<source>/<table>/delivery_date=D/_extract.json; a quarantine partition
+    comes from the same file as its table's)."""
     found: dict[tuple[str, str], str] = {}
-    for source, table in INCREMENTAL_RAW_TABLES:
-        for sidecar in sorted((home.raw / source / table).glob(f"{PARTITION}=*/_extract.json")):
-            day = sidecar.parent.name.split("=", 1)[1]
-            sha = json.loads(sidecar.read_text(encoding="utf-8"))["sha256"]
-            found[(f"{source}.{table}", day)] = sha
+    for sidecar in sorted(home.raw.glob(f"*/*/{PARTITION}=*/_extract.json")):
+        table = f"{sidecar.parent.parent.parent.name}.{sidecar.parent.parent.name}"
+        day = sidecar.parent.name.split("=", 1)[1]
+        found[(table, day)] = json.loads(sidecar.read_text(encoding="utf-8"))["sha256"]
     return found
 
 

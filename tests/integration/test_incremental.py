@@ -20,6 +20,9 @@ pytestmark = pytest.mark.slow
 FIRST = date(2026, 6, 24)
 LAST = date(2026, 6, 28)
 LATE_DAY = date(2026, 6, 1)  # delivered only after FIRST + 1, far outside the look-back
+# A CRM export delivered only on the last night: no model reads CRM incrementally, but the
+# raw zone's delivery counts and quarantined rows do, so it must move reprocess_from too.
+LATE_CRM_DAY = date(2026, 6, 3)
 # Backfilled after FIRST + 2's night: the next night must catch up on everything delivered
 # after it, not only its own look-back window.
 BACKFILLED = date(2026, 6, 5)
@@ -78,6 +81,9 @@ def homes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Home, Home, list[da
     late_file = nightly.sources / "app" / "events" / f"events_{LATE_DAY}.jsonl"
     held_back = late_file.with_suffix(".held")
     late_file.rename(held_back)
+    late_crm = nightly.sources / "crm" / "contacts" / f"contacts_{LATE_CRM_DAY}.csv"
+    held_back_crm = late_crm.with_suffix(".held")
+    late_crm.rename(held_back_crm)
 
     starts = []
     lookback = load_lifecycle().rules.late_data_lookback_days
@@ -85,6 +91,8 @@ def homes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Home, Home, list[da
     while day <= LAST:
         if day == FIRST + timedelta(days=2):
             held_back.rename(late_file)  # the missing day is finally delivered
+        if day == LAST:
+            held_back_crm.rename(late_crm)
         _extract(nightly, day)
         starts.append(reprocess_from(nightly, day, lookback))
         _transform(nightly, day)
@@ -121,6 +129,7 @@ def test_each_night_rereads_the_window_and_a_late_old_delivery(
     expected[0] = date(2026, 4, 30)  # first build: nothing absorbed yet, every delivery
     expected[2] = LATE_DAY
     expected[3] = BACKFILLED + timedelta(days=1)  # the first day the backfilled state lacks
+    expected[4] = LATE_CRM_DAY
     assert starts == expected
 
 

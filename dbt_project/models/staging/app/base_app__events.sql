@@ -9,7 +9,7 @@
 with
 
 source as (
-    select * from {{ source('app', 'events') }}
+    select * from {{ lifecycle.raw_source('app', 'events') }}
     {% if is_incremental() -%}
     where {{ lifecycle.is_reprocessed_raw_delivery() }}
     {%- endif %}

@@ -5,7 +5,7 @@
 with
 
 source as (
-    select * from {{ source('orders', 'line_items') }}
+    select * from {{ lifecycle.raw_source('orders', 'line_items') }}
     {% if is_incremental() -%}
     where {{ lifecycle.is_reprocessed_raw_delivery() }}
     {%- endif %}

@@ -7,7 +7,7 @@
 with
 
 source as (
-    select * from {{ source('orders', 'orders') }}
+    select * from {{ lifecycle.raw_source('orders', 'orders') }}
     {% if is_incremental() -%}
     where {{ lifecycle.is_reprocessed_raw_delivery() }}
     {%- endif %}

@@ -1,7 +1,11 @@
 {#- One row per source table and delivery day up to the as-of date with the
     rows that delivery brought into the raw zone (every version, before
     staging keeps the latest). Reads only the `_delivery_date` column of each
-    raw table, so the Parquet scan stays cheap. -#}
+    raw table, so the Parquet scan stays cheap. Incremental by delivery day
+    (macros/incremental.sql): a run recounts the deliveries from reprocess_from on,
+    which moves back to any older delivery of any raw table that arrived or changed
+    (lifecycle.incremental), and reads only their files (raw_source). -#}
+{{ config(**lifecycle.delivery_day_incremental()) }}
 {%- set tables = [
     ('crm', 'contacts'), ('crm', 'accounts'), ('crm', 'owners'),
     ('orders', 'orders'), ('orders', 'line_items'), ('orders', 'refunds'),
@@ -16,8 +20,11 @@ with
         '{{ source_name }}' as source_system,
         '{{ table_name }}' as source_table,
         _delivery_date
-    from {{ source(source_name, table_name) }}
+    from {{ lifecycle.raw_source(source_name, table_name) }}
     where {{ lifecycle.delivered_by_as_of() }}
+    {%- if is_incremental() %}
+        and {{ lifecycle.is_reprocessed_raw_delivery() }}
+    {%- endif %}
 ),
 
 {% endfor %}

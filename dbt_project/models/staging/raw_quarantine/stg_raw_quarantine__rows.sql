@@ -1,8 +1,15 @@
+{#- Every quarantined row delivered by the as-of date. Incremental by delivery day like
+    stg_raw__deliveries: a run replaces the deliveries from reprocess_from on and reads
+    only their quarantine partitions. -#}
+{{ config(**lifecycle.delivery_day_incremental()) }}
 with
 
 source as (
-    select * from {{ source('raw_quarantine', 'rows') }}
+    select * from {{ lifecycle.raw_source('raw_quarantine', 'rows') }}
     where {{ lifecycle.delivered_by_as_of() }}
+    {%- if is_incremental() %}
+        and {{ lifecycle.is_reprocessed_raw_delivery() }}
+    {%- endif %}
 ),
 
 renamed as (
