@@ -96,3 +96,22 @@
     {%- set lookback = lifecycle.lifecycle_days('late_data_lookback_days') | int -%}
     {{- return((as_of - modules.datetime.timedelta(days=lookback)).strftime('%Y-%m-%d')) -}}
 {%- endmacro %}
+
+{#- The first delivery day whose rows of the delivery-day incremental models may have
+    changed since the last build whose every dbt test passed, as 'YYYY-MM-DD', or none:
+    the gate passes lifecycle__tested_from (lifecycle.incremental.tested_from) so that a
+    key test of those models checks only the keys of rows delivered from that day on
+    (unique_combination's `changed_since`). Unset, or outside the gate, every row is
+    tested. -#}
+{% macro tested_from_text() -%}
+    {%- set given = lifecycle.run_value('lifecycle__tested_from', 'LIFECYCLE_TESTED_FROM') -%}
+    {%- if given is none or given == '' -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set text = given | string -%}
+    {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', text) -%}
+        {{ exceptions.raise_compiler_error(
+            "var lifecycle__tested_from must be YYYY-MM-DD, got '" ~ text ~ "'") }}
+    {%- endif -%}
+    {{- return(text) -}}
+{%- endmacro %}

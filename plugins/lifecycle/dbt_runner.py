@@ -39,6 +39,7 @@ _RESULT_EVENTS = {"LogModelResult", "LogSeedResult", "LogTestResult", "LogSnapsh
 NIGHTLY_VALUES = {
     "as_of_date": "LIFECYCLE_AS_OF_DATE",
     "lifecycle__reprocess_from": "LIFECYCLE_REPROCESS_FROM",
+    "lifecycle__tested_from": "LIFECYCLE_TESTED_FROM",
 }
 
 

@@ -34,6 +34,9 @@ LEDGER = "audit.absorbed_deliveries"
 LEDGER_DDL = "table_key varchar, delivery_date varchar, sha256 varchar"
 BUILDS = "audit.incremental_builds"
 BUILDS_DDL = "as_of_date date, reprocess_from date, full_refresh boolean, built_at timestamp"
+# The builds whose every dbt data test passed in the gate (built_at as in BUILDS).
+TESTED = "audit.tested_builds"
+TESTED_DDL = "built_at timestamp, tested_at timestamp"
 
 
 def raw_deliveries(home: Home) -> dict[tuple[str, str], str]:
@@ -105,6 +108,60 @@ def built_vars(home: Home, as_of: date, lookback_days: int) -> dict[str, str]:
     if last is None or last[0] != as_of:
         return incremental_vars(home, as_of, lookback_days)
     return {"lifecycle__reprocess_from": last[1].isoformat()} if last[1] else {}
+
+
+def tested_from(home: Home) -> date | None:
+    """The first delivery day whose rows of the delivery-day incremental models may differ
+    from what a gate whose dbt tests all passed has seen, or None when every row must be
+    tested (no such gate on record, or a full refresh since).
+
+    A build replaces only the deliveries from its `reprocess_from` on, so the rows
+    delivered before the earliest `reprocess_from` of the builds since the last tested
+    one are as that gate tested them. The latest build always counts, so a gate that runs
+    again on a build it already passed re-tests that build's window. A failed gate
+    records nothing: the next night tests its rows again.
+    """
+    if not warehouse_exists(home):
+        return None
+    with open_warehouse(home, read_only=True) as wh:
+        tables = wh.tables("audit")
+        if "tested_builds" not in tables or "incremental_builds" not in tables:
+            return None
+        tested = wh.query_one(f"select max(built_at) from {TESTED}")
+        if tested is None or tested[0] is None:
+            return None
+        since = wh.query(
+            f"select reprocess_from from {BUILDS}"
+            f" where built_at > ? or built_at = (select max(built_at) from {BUILDS})",
+            [tested[0]],
+        )
+    starts: list[date | None] = [row[0] for row in since]
+    if not starts or None in starts:
+        return None
+    return min(start for start in starts if start is not None)
+
+
+def tested_vars(home: Home) -> dict[str, str]:
+    """The gate's `dbt test` var that scopes the key tests of the delivery-day incremental
+    models (dbt_project/tests/generic/unique_combination.sql, `changed_since`)."""
+    start = tested_from(home)
+    return {"lifecycle__tested_from": start.isoformat()} if start else {}
+
+
+def record_tested(home: Home) -> None:
+    """After a gate whose every dbt data test passed: the latest build is tested."""
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with open_warehouse(home) as wh, wh.transaction():
+        latest = (
+            wh.query_one(f"select max(built_at) from {BUILDS}")
+            if "incremental_builds" in wh.tables("audit")
+            else None
+        )
+        if latest is None or latest[0] is None:
+            return
+        wh.append_rows(TESTED, TESTED_DDL, [(latest[0], now)])
 
 
 def record_absorbed(home: Home, as_of: date, start: date | None) -> int:

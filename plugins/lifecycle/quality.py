@@ -401,7 +401,7 @@ def run_gate(
 
     from lifecycle.config import load_lifecycle
     from lifecycle.dbt_runner import run_dbt
-    from lifecycle.incremental import built_vars
+    from lifecycle.incremental import built_vars, record_tested, tested_vars
 
     modules = load_suite_modules()
     check_overrides(cfg.severity, [m.build_suite(cfg).name for m in modules])
@@ -420,7 +420,8 @@ def run_gate(
     run_name = f"{as_of.isoformat()} {run_id}"
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dbt-test") as pool:
         dbt_test = pool.submit(run_dbt, test, as_of, home, stage="gate", quiet_passes=True,
-                               dbt_vars=built_vars(home, as_of, lookback))  # fmt: skip
+                               dbt_vars=built_vars(home, as_of, lookback)
+                               | tested_vars(home))  # fmt: skip
         docs = DataDocs(home)
         try:
             for module in modules:
@@ -443,5 +444,7 @@ def run_gate(
     progress.emit("gate", f"dbt: {sum(c.passed for c in checks)}/{len(checks)} tests passed")
     report = GateReport(tuple(apply_severity(checks + gx_checks, cfg.severity)))
     path = store_results(home, run_id, as_of, report)
+    if checks and all(c.passed for c in checks):
+        record_tested(home)  # the next gate tests only what later builds changed
     progress.emit("gate", f"{report.summary()} (results: {path}; Data Docs: {index})")
     return report

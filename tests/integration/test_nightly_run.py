@@ -122,3 +122,16 @@ def test_failed_gate_keeps_the_earlier_publication_byte_identical(
     assert _serving_digest(home) == before
     info = json.loads(_lifecycle(home, "status", "--json").stdout)
     assert info["as_of"] == FIRST.isoformat()
+
+    # The first night's dbt tests all passed, so this gate checked only the ids of the events
+    # the second build re-read (lifecycle.incremental.tested_from), against every event.
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        tested = con.execute("select count(*) from audit.tested_builds").fetchone()
+        start = con.execute(
+            "select reprocess_from from audit.incremental_builds order by built_at desc limit 1"
+        ).fetchone()
+    assert tested is not None and tested[0] >= 1
+    assert start is not None and start[0] is not None
+    key_test = "unique_base_app__events_event_id.sql"
+    compiled = next((home.dbt_target / "compiled").rglob(key_test)).read_text()
+    assert f"delivery_date >= cast('{start[0].isoformat()}' as date)" in compiled
