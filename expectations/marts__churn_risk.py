@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import great_expectations as gx
-import great_expectations.expectations as gxe
-
 if TYPE_CHECKING:
+    import great_expectations as gx
+
     from lifecycle.config import QualityConfig
 
 TARGET = (
@@ -22,6 +21,9 @@ SCORED_STAGES = ["new", "active", "reactivated", "at_risk"]
 
 
 def build_suite(cfg: QualityConfig) -> gx.ExpectationSuite:
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
     return gx.ExpectationSuite(
         name="marts__churn_risk",
         expectations=[

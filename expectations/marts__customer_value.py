@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import great_expectations as gx
-import great_expectations.expectations as gxe
-
 if TYPE_CHECKING:
+    import great_expectations as gx
+
     from lifecycle.config import QualityConfig
 
 NON_NEGATIVE = [
@@ -32,6 +31,9 @@ FIT_STATUS = r"^(?:fitted|not fitted: .+)$"
 
 
 def build_suite(cfg: QualityConfig) -> gx.ExpectationSuite:
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
     return gx.ExpectationSuite(
         name="marts__customer_value",
         expectations=[

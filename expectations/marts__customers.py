@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import great_expectations as gx
-import great_expectations.expectations as gxe
-
 if TYPE_CHECKING:
+    import great_expectations as gx
+
     from lifecycle.config import QualityConfig
 
 TARGET = (
@@ -61,6 +60,9 @@ DATES = [name for name, kind in COLUMNS.items() if kind == "datetime64"]
 
 
 def build_suite(cfg: QualityConfig) -> gx.ExpectationSuite:
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
     return gx.ExpectationSuite(
         name="marts__customers",
         expectations=[

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import great_expectations as gx
-import great_expectations.expectations as gxe
-
 if TYPE_CHECKING:
+    import great_expectations as gx
+
     from lifecycle.config import QualityConfig
 
 TARGET = """warehouse:
@@ -67,6 +66,9 @@ STAGES = ["prospect", "new", "active", "reactivated", "at_risk", "churned"]
 
 
 def build_suite(cfg: QualityConfig) -> gx.ExpectationSuite:
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
     return gx.ExpectationSuite(
         name="marts__stage_spans",
         expectations=[

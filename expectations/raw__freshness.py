@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import great_expectations as gx
-import great_expectations.expectations as gxe
-
 if TYPE_CHECKING:
+    import great_expectations as gx
+
     from lifecycle.config import QualityConfig
 
 TARGET = "freshness"
@@ -23,6 +22,9 @@ SEVERITY = "warn"
 
 
 def build_suite(cfg: QualityConfig) -> gx.ExpectationSuite:
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
     return gx.ExpectationSuite(
         name="raw__freshness",
         expectations=[

@@ -96,6 +96,9 @@ class GateReport:
 
 
 def load_suite_modules(directory: Path = EXPECTATIONS_DIR) -> list[ModuleType]:
+    """The suite modules (expectations/<layer>__<model>.py). They import GX inside
+    `build_suite`, so loading them to learn their TARGET is instant and the gate can read
+    the warehouse and start dbt's tests before paying GX's import (about 2 s)."""
     modules = []
     for path in sorted(directory.glob("*__*.py")):
         spec = importlib.util.spec_from_file_location(f"expectations.{path.stem}", path)
@@ -404,7 +407,6 @@ def run_gate(
     from lifecycle.incremental import built_vars, record_tested, tested_vars
 
     modules = load_suite_modules()
-    check_overrides(cfg.severity, [m.build_suite(cfg).name for m in modules])
     early = {
         m.TARGET: frame_for(m.TARGET, home, sources, as_of, cfg)
         for m in modules
@@ -422,10 +424,12 @@ def run_gate(
         dbt_test = pool.submit(run_dbt, test, as_of, home, stage="gate", quiet_passes=True,
                                dbt_vars=built_vars(home, as_of, lookback)
                                | tested_vars(home))  # fmt: skip
+        # Building the suites imports GX (about 2 s), so it waits until dbt has started.
+        suites = [module.build_suite(cfg) for module in modules]
+        check_overrides(cfg.severity, [suite.name for suite in suites])
         docs = DataDocs(home)
         try:
-            for module in modules:
-                suite = module.build_suite(cfg)
+            for module, suite in zip(modules, suites, strict=True):
                 frame = early.get(module.TARGET)
                 if frame is None:
                     frame = frame_for(module.TARGET, home, sources, as_of, cfg)
