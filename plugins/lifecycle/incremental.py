@@ -5,10 +5,11 @@ the order and line item versions, int_app_user_event_days, and the raw zone's de
 counts and quarantined rows, stg_raw__deliveries and stg_raw_quarantine__rows) or what those
 deliveries touch (the latest orders and line items, the customer-day history). Normally that
 is the look-back window (as-of date minus `late_data_lookback_days`), but it moves earlier:
-- when the raw zone gained or changed an older delivery of any raw table (a missing day
-  caught up, a file re-delivered with corrections). The ledger `audit.absorbed_deliveries`
-  records the source file checksum of every delivery the warehouse has absorbed; a delivery
-  whose checksum differs, or that is not in the ledger, moves `reprocess_from` back to its
+- when the raw zone gained, changed or lost an older delivery of any raw table (a missing
+  day caught up, a file re-delivered with corrections, a bad delivery removed). The ledger
+  `audit.absorbed_deliveries` records the source file checksum of every delivery the
+  warehouse has absorbed; a delivery whose checksum differs, that is not in the ledger, or
+  that is in the ledger but no longer in the raw zone, moves `reprocess_from` back to its
   day;
 - when the last build was for an older as-of date (a backfill of an old day, or nights
   skipped): the models that hold state as of a date lack everything delivered after it, so
@@ -86,8 +87,11 @@ def reprocess_from(home: Home, as_of: date, lookback_days: int) -> date:
         for (table, day), sha in deliveries.items()
         if last is None or absorbed.get((table, day)) != sha
     ]
+    # A delivery absorbed but no longer in the raw zone (removed by hand, say a bad file)
+    # leaves rows the next build must drop: re-read from its day, which no longer has it.
+    removed = [date.fromisoformat(day) for key, day in absorbed if (key, day) not in deliveries]
     behind = [last[0] + timedelta(days=1)] if last else []
-    return min([start, *changed, *behind])
+    return min([start, *changed, *removed, *behind])
 
 
 def has_build_record(home: Home) -> bool:
