@@ -177,20 +177,7 @@ references_checked as (
     where accounts.owner_id is not null
 ),
 
-{#- The example: the unresolved row with the smallest key. #}
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by
-                source_system, source_table, reference_column, delivery_date,
-                is_unresolved
-            order by record_id
-        ) as example_rank
-    from references_checked
-),
-
-final as (
+counted as (
     select
         source_system,
         source_table,
@@ -199,19 +186,54 @@ final as (
         delivery_date,
         cast(count(*) as bigint) as referencing_rows,
         cast(sum(case when is_unresolved then 1 else 0 end) as bigint)
-            as unresolved_rows,
-        max(case when is_unresolved and example_rank = 1 then record_id end)
-            as example_record_id,
-        max(case when is_unresolved and example_rank = 1 then reference_id end)
-            as example_reference_id,
-        {{ lifecycle.as_of_date() }} as as_of_date
-    from ranked
+            as unresolved_rows
+    from references_checked
     group by
         source_system,
         source_table,
         reference_column,
         referenced_table,
         delivery_date
+),
+
+{#- The example: the unresolved row with the smallest key (ranked among the
+    unresolved rows only, a few thousand, not every reference). #}
+examples as (
+    select
+        source_system,
+        source_table,
+        reference_column,
+        delivery_date,
+        record_id,
+        reference_id,
+        row_number() over (
+            partition by
+                source_system, source_table, reference_column, delivery_date
+            order by record_id
+        ) as example_rank
+    from references_checked
+    where is_unresolved
+),
+
+final as (
+    select
+        counted.source_system,
+        counted.source_table,
+        counted.reference_column,
+        counted.referenced_table,
+        counted.delivery_date,
+        counted.referencing_rows,
+        counted.unresolved_rows,
+        examples.record_id as example_record_id,
+        examples.reference_id as example_reference_id,
+        {{ lifecycle.as_of_date() }} as as_of_date
+    from counted
+    left join examples
+        on counted.source_system = examples.source_system
+        and counted.source_table = examples.source_table
+        and counted.reference_column = examples.reference_column
+        and counted.delivery_date = examples.delivery_date
+        and examples.example_rank = 1
 )
 
 select * from final
