@@ -108,6 +108,31 @@ def _progress_line(event: dict[str, Any], quiet_passes: bool) -> str | None:
     return f"{data.get('index', '?'):>3}/{total:<3} {label} {status}"
 
 
+def split_user_vars(args: list[str]) -> tuple[list[str], dict[str, Any]]:
+    """The dbt arguments without the caller's own `--vars`, and those vars. dbt keeps only
+    the last `--vars` it is given, and the runner passes its own (the as-of date, the rules):
+    so a user's `lifecycle dbt -- build --vars '{...}'` is merged into them instead, and wins
+    where both name a var."""
+    import yaml
+
+    rest: list[str] = []
+    given: dict[str, Any] = {}
+    items = iter(args)
+    for arg in items:
+        if arg == "--vars" or arg.startswith("--vars="):
+            text = arg.split("=", 1)[1] if "=" in arg else next(items, "")
+            try:
+                parsed = yaml.safe_load(text) if text.strip() else {}
+            except yaml.YAMLError as exc:
+                raise DbtError(f"--vars {text!r} is not YAML: {exc}") from exc
+            if not isinstance(parsed, dict):
+                raise DbtError(f"--vars must be a mapping, e.g. '{{name: value}}', got {text!r}")
+            given |= parsed
+        else:
+            rest.append(arg)
+    return rest, given
+
+
 def run_dbt(
     args: list[str], as_of: date, home: Home, dbt_vars: dict[str, Any] | None = None,
     stage: str = "dbt", quiet_passes: bool = False,
@@ -121,8 +146,12 @@ def run_dbt(
     from lifecycle.config import load_lifecycle
 
     env = os.environ | dbt_env(home)
+    args, given = split_user_vars(args)
     variables = (
-        load_lifecycle().dbt_vars(as_of) | publish_vars(env["LIFECYCLE_TARGET"]) | (dbt_vars or {})
+        load_lifecycle().dbt_vars(as_of)
+        | publish_vars(env["LIFECYCLE_TARGET"])
+        | (dbt_vars or {})
+        | given
     )
     for name, env_name in NIGHTLY_VALUES.items():
         value = variables.pop(name, None)
