@@ -32,8 +32,8 @@
     (dbt parse / ls, no vars) gets a placeholder; executing without it
     fails. -#}
 {% macro as_of_date_text() -%}
-    {%- set value = lifecycle.run_value('as_of_date', 'LIFECYCLE_AS_OF_DATE') -%}
-    {%- if value is none or value == '' -%}
+    {%- set value = lifecycle.run_day_value('as_of_date', 'LIFECYCLE_AS_OF_DATE') -%}
+    {%- if value is none -%}
         {%- if execute -%}
             {{ exceptions.raise_compiler_error(
                 "the as-of date is required (YYYY-MM-DD, set from the run's"
@@ -43,12 +43,7 @@
         {%- endif -%}
         {{- return('1900-01-01') -}}
     {%- endif -%}
-    {%- set text = value | string -%}
-    {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', text) -%}
-        {{ exceptions.raise_compiler_error(
-            "var as_of_date must be YYYY-MM-DD, got '" ~ text ~ "'") }}
-    {%- endif -%}
-    {{- return(text) -}}
+    {{- return(value) -}}
 {%- endmacro %}
 
 {#- A whole number of days from a lifecycle__* var (config/lifecycle.yml). -#}
@@ -81,15 +76,10 @@
     arrived or changed since the last build); without it, the as-of date minus
     lifecycle__late_data_lookback_days. -#}
 {% macro reprocess_from_text() -%}
-    {%- set given = lifecycle.run_value(
+    {%- set given = lifecycle.run_day_value(
         'lifecycle__reprocess_from', 'LIFECYCLE_REPROCESS_FROM') -%}
-    {%- if given is not none and given != '' -%}
-        {%- set text = given | string -%}
-        {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', text) -%}
-            {{ exceptions.raise_compiler_error(
-                "var lifecycle__reprocess_from must be YYYY-MM-DD, got '" ~ text ~ "'") }}
-        {%- endif -%}
-        {{- return(text) -}}
+    {%- if given is not none -%}
+        {{- return(given) -}}
     {%- endif -%}
     {%- set as_of = modules.datetime.datetime.strptime(
         lifecycle.as_of_date_text(), '%Y-%m-%d') -%}
@@ -104,14 +94,20 @@
     (unique_combination's `changed_since`). Unset, or outside the gate, every row is
     tested. -#}
 {% macro tested_from_text() -%}
-    {%- set given = lifecycle.run_value('lifecycle__tested_from', 'LIFECYCLE_TESTED_FROM') -%}
+    {{- return(lifecycle.run_day_value('lifecycle__tested_from', 'LIFECYCLE_TESTED_FROM')) -}}
+{%- endmacro %}
+
+{#- A run value (run_value) that is a day, as 'YYYY-MM-DD', or none when unset; anything
+    else stops the run naming the var. -#}
+{% macro run_day_value(var_name, env_name) -%}
+    {%- set given = lifecycle.run_value(var_name, env_name) -%}
     {%- if given is none or given == '' -%}
         {{- return(none) -}}
     {%- endif -%}
     {%- set text = given | string -%}
     {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', text) -%}
         {{ exceptions.raise_compiler_error(
-            "var lifecycle__tested_from must be YYYY-MM-DD, got '" ~ text ~ "'") }}
+            "var " ~ var_name ~ " must be YYYY-MM-DD, got '" ~ text ~ "'") }}
     {%- endif -%}
     {{- return(text) -}}
 {%- endmacro %}

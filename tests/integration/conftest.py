@@ -51,6 +51,17 @@ def load_home(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., LoadedH
     return load
 
 
+@pytest.fixture
+def empty_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
+    """A new, empty home on DuckDB, set in the environment: for running one dbt test on a
+    table written by hand."""
+    home = Home(tmp_path / "home")
+    home.root.mkdir()
+    monkeypatch.setenv("LIFECYCLE_HOME", str(home.root))
+    monkeypatch.setenv("LIFECYCLE_TARGET", "duckdb")
+    return home
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[str]:
     """A throwaway PostgreSQL server for the session (lifecycle.pgserver): its URI, for the

@@ -52,37 +52,29 @@ def _test(home: Home) -> dict[str, dict[str, object]]:
     return {r["name"]: r for r in outcome.results}
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
-    home = Home(tmp_path / "home")
-    home.root.mkdir()
-    monkeypatch.setenv("LIFECYCLE_HOME", str(home.root))
-    monkeypatch.setenv("LIFECYCLE_TARGET", "duckdb")
-    return home
-
-
-def test_not_null_columns_passes_rows_without_nulls_and_counts_each_null(home: Home) -> None:
-    _write_scores(home.warehouse, ROWS)
-    clean = _test(home)
+def test_not_null_columns_passes_rows_without_nulls_and_counts_each_null(empty_home: Home) -> None:
+    _write_scores(empty_home.warehouse, ROWS)
+    clean = _test(empty_home)
     assert {name: r["status"] for name, r in clean.items()} == {
         REQUIRED: "pass",
         WHEN_SCORED: "pass",
     }
 
     _write_scores(
-        home.warehouse,
+        empty_home.warehouse,
         [
             *ROWS,
             ("c4", None, 40, "inactivity", "no activity for 30 days"),  # stage missing
             ("c5", None, 20, None, None),  # stage, code and reasons missing where scored
         ],
     )
-    dirty = _test(home)
+    dirty = _test(empty_home)
     assert dirty[REQUIRED]["status"] == "fail"
     assert dirty[REQUIRED]["failures"] == 2
     assert dirty[WHEN_SCORED]["status"] == "fail"
     assert dirty[WHEN_SCORED]["failures"] == 2  # c5's code and reasons; c1 is unscored
-    with duckdb.connect(str(home.warehouse), read_only=True) as con:
-        compiled = next((home.dbt_target / "compiled").rglob(f"{WHEN_SCORED}.sql")).read_text()
+    with duckdb.connect(str(empty_home.warehouse), read_only=True) as con:
+        compiled_dir = empty_home.dbt_target / "compiled"
+        compiled = next(compiled_dir.rglob(f"{WHEN_SCORED}.sql")).read_text()
         named = con.execute(compiled).fetchall()
     assert sorted(named) == [("reasons", 1), ("top_reason_code", 1)]

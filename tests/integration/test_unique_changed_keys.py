@@ -41,31 +41,22 @@ def _failures(home: Home, tested_from: str | None) -> tuple[str, int]:
     return result["status"], result["failures"] or 0
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
-    home = Home(tmp_path / "home")
-    home.root.mkdir()
-    monkeypatch.setenv("LIFECYCLE_HOME", str(home.root))
-    monkeypatch.setenv("LIFECYCLE_TARGET", "duckdb")
-    return home
+def test_every_id_is_checked_without_a_tested_build(empty_home: Home) -> None:
+    _write_events(empty_home.warehouse, [*OLD, ("e3", "2026-06-20"), ("e1", "2026-06-21")])
+    assert _failures(empty_home, None) == ("fail", 2)  # e1 and e2
 
 
-def test_every_id_is_checked_without_a_tested_build(home: Home) -> None:
-    _write_events(home.warehouse, [*OLD, ("e3", "2026-06-20"), ("e1", "2026-06-21")])
-    assert _failures(home, None) == ("fail", 2)  # e1 and e2
+def test_new_ids_are_checked_against_every_event(empty_home: Home) -> None:
+    _write_events(empty_home.warehouse, [*OLD, ("e3", "2026-06-20"), ("e1", "2026-06-21")])
+    assert _failures(empty_home, "2026-06-20") == ("fail", 1)  # e1, new against old
 
 
-def test_new_ids_are_checked_against_every_event(home: Home) -> None:
-    _write_events(home.warehouse, [*OLD, ("e3", "2026-06-20"), ("e1", "2026-06-21")])
-    assert _failures(home, "2026-06-20") == ("fail", 1)  # e1, new against old
+def test_a_duplicate_among_the_new_events_fails(empty_home: Home) -> None:
+    _write_events(empty_home.warehouse, [*OLD, ("e4", "2026-06-20"), ("e4", "2026-06-21")])
+    assert _failures(empty_home, "2026-06-20") == ("fail", 1)
 
 
-def test_a_duplicate_among_the_new_events_fails(home: Home) -> None:
-    _write_events(home.warehouse, [*OLD, ("e4", "2026-06-20"), ("e4", "2026-06-21")])
-    assert _failures(home, "2026-06-20") == ("fail", 1)
-
-
-def test_rows_a_passed_gate_saw_are_not_read_again(home: Home) -> None:
-    _write_events(home.warehouse, [*OLD, ("e3", "2026-06-20"), ("e5", "2026-06-21")])
-    assert _failures(home, "2026-06-20") == ("pass", 0)
-    assert _failures(home, None) == ("fail", 1)  # e2, found when every row is tested
+def test_rows_a_passed_gate_saw_are_not_read_again(empty_home: Home) -> None:
+    _write_events(empty_home.warehouse, [*OLD, ("e3", "2026-06-20"), ("e5", "2026-06-21")])
+    assert _failures(empty_home, "2026-06-20") == ("pass", 0)
+    assert _failures(empty_home, None) == ("fail", 1)  # e2, found when every row is tested
