@@ -1,9 +1,10 @@
 {#- The incremental models' shared shapes. Two kinds, both ending where a full refresh
     would (lifecycle.incremental in the plugins decides reprocess_from_text()):
     - delivery-day models (base_app__events, base_orders__*_versions,
-      int_app_user_event_days) hold rows by delivery day and replace every delivery from
-      reprocess_from_text() on;
-    - latest-version models (stg_orders__orders, stg_orders__line_items) hold one row per
+      int_app_user_event_days, stg_raw__*) hold rows by delivery day and replace every
+      delivery from reprocess_from_text() on;
+    - latest-version models (stg_orders__orders, stg_orders__line_items,
+      stg_orders__refunds) hold one row per
       record, the latest version delivered by the as-of date, and recompute the records
       that those re-read deliveries touch. -#}
 

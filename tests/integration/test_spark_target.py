@@ -216,6 +216,7 @@ def test_the_delivery_day_models_are_partitioned_by_delivery_day_on_spark(
         "staging.db/base_app__events",
         "staging.db/base_orders__order_versions",
         "staging.db/base_orders__line_item_versions",
+        "staging.db/base_orders__refund_versions",
         "intermediate.db/int_app_user_event_days",
     ):
         days = sorted(p.name for p in (warehouse / table).glob("delivery_date=*"))

@@ -1,36 +1,30 @@
 {{ lifecycle.require_usd_reporting() }}
+{#- The latest version of each refund (by refunded_at) delivered by the as-of date, in US
+    dollars too. Incremental like stg_orders__orders (macros/incremental.sql,
+    latest_version_incremental). -#}
+{{ config(**lifecycle.latest_version_incremental(
+    'refund_id', 'base_orders__refund_versions'
+)) }}
 with
 
 source as (
-    select * from {{ source('orders', 'refunds') }}
-    where {{ lifecycle.delivered_by_as_of() }}
+    select * from {{ ref('base_orders__refund_versions') }} as versions
+    where delivery_date <= {{ lifecycle.as_of_date() }}
+        {{ lifecycle.missing_records_only('refund_id', 'versions') }}
 ),
 
 rates as (
     select * from {{ ref('currency_rates') }}
 ),
 
-renamed as (
-    select
-        cast(refund_id as {{ dbt.type_string() }}) as refund_id,
-        cast(order_id as {{ dbt.type_string() }}) as order_id,
-        cast(amount as decimal(18, 2)) as refund_amount,
-        upper(trim(currency)) as currency,
-        nullif(trim(reason), '') as reason,
-        {{ lifecycle.to_utc_timestamp('refunded_at') }} as refunded_at,
-        _delivery_date,
-        _line
-    from source
-),
-
 versioned as (
     select
         *,
-        {{ lifecycle.latest_first('refund_id', 'refunded_at') }}
-            as version_rank,
-        cast(min(_delivery_date) over (partition by refund_id) as date)
-            as first_delivered_on
-    from renamed
+        {{ lifecycle.latest_first(
+            'refund_id', 'refunded_at', 'delivery_date', 'delivery_line'
+        ) }} as version_rank,
+        min(delivery_date) over (partition by refund_id) as first_delivered_on
+    from source
 ),
 
 latest as (
@@ -50,6 +44,7 @@ final as (
         latest.reason,
         latest.refunded_at,
         cast(latest.refunded_at as date) as refunded_date,
+        latest.delivery_date as delivered_on,
         latest.first_delivered_on
     from latest
     left join rates
