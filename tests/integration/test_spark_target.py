@@ -216,12 +216,14 @@ def test_the_delivery_day_models_are_partitioned_by_delivery_day_on_spark(
         "staging.db/base_app__events",
         "staging.db/base_orders__order_versions",
         "staging.db/base_orders__line_item_versions",
-        "staging.db/base_orders__refund_versions",
         "intermediate.db/int_app_user_event_days",
     ):
         days = sorted(p.name for p in (warehouse / table).glob("delivery_date=*"))
         assert days[-1] == f"delivery_date={AS_OF}", table
         assert len(days) >= 40, table
+    # Refunds are rare at 200 customers: a few delivery days hold any.
+    refunds = list((warehouse / "staging.db/base_orders__refund_versions").glob("delivery_date=*"))
+    assert len(refunds) >= 3
 
 
 def _spark_rows(engines: Engines, table: str) -> list[dict[str, Any]]:
