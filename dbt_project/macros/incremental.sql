@@ -118,6 +118,7 @@
     corrected re-delivery may have dropped that version). -#}
 {% macro delete_touched_records(key, versions) -%}
     {%- if is_incremental() -%}
+        {{- lifecycle.require_kept_columns(['delivered_on', 'first_delivered_on']) }}
         delete from {{ this }}
         where {{ key }} in (
             select {{ key }} from {{ versions }}
@@ -137,5 +138,21 @@
             select 1 from {{ this }} as kept
             where kept.{{ key }} = {{ alias }}.{{ key }}
         )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Stop an incremental run whose kept table an earlier version of the project built without
+    `columns` (a release that changed the model), naming the table and the fix, before a
+    statement fails on a missing column. -#}
+{% macro require_kept_columns(columns) -%}
+    {%- set kept = adapter.get_columns_in_relation(this) | map(attribute='name')
+        | map('lower') | list -%}
+    {%- set missing = columns | reject('in', kept) | list -%}
+    {%- if missing -%}
+        {{ exceptions.raise_compiler_error(
+            this.schema ~ "." ~ this.identifier ~ " was built by an earlier version of this"
+            ~ " project, without " ~ (missing | join(", ")) ~ ": run this day once with a full"
+            ~ " refresh (lifecycle run --as-of D --full-refresh, the DAG's full_refresh param,"
+            ~ " or dbt's --full-refresh), which gives the same tables") }}
     {%- endif -%}
 {%- endmacro %}
