@@ -12,9 +12,10 @@
 
 {#- One row per customer: everything a customer's timeline is computed from. The first day
     they were seen (their records' first sighting or first activity, whichever is earlier;
-    null when neither is known) and their activity days with the kinds of activity on
-    each, which name a stretch's trigger (how many, and an order-independent fingerprint
-    of them). Two equal rows give the same timeline. -#}
+    null when neither is known: least() skips a null on every engine here) and their
+    activity days with the kinds of activity on each, which name a stretch's trigger (how
+    many, and an order-independent fingerprint of them). Two customers with equal inputs
+    get the same timeline. Also their first activity day, derived from those days. -#}
 {% macro stage_timeline_inputs() -%}
     with
 
@@ -38,13 +39,8 @@
 
     select
         records.customer_id,
-        case
-            when activity.first_activity_date is null then records.first_record_date
-            when records.first_record_date is null then activity.first_activity_date
-            when records.first_record_date < activity.first_activity_date
-                then records.first_record_date
-            else activity.first_activity_date
-        end as first_seen_date,
+        least(records.first_record_date, activity.first_activity_date) as first_seen_date,
+        activity.first_activity_date,
         coalesce(activity.activity_day_count, 0) as activity_day_count,
         coalesce(activity.activity_fingerprint, 0) as activity_fingerprint
     from records
@@ -124,6 +120,7 @@
                 else valid_from
             end as valid_from,
             valid_to,
+            valid_to is null or valid_to > {{ as_of }} as is_current,
             from_stage,
             trigger
         from {{ ref('int_customer_stage_timeline') }}
@@ -134,13 +131,10 @@
         stage,
         cast(valid_from as date) as valid_from,
         cast(
-            case
-                when valid_to is null or valid_to > {{ as_of }}
-                    then {{ dbt.dateadd('day', 1, as_of) }}
-                else valid_to
-            end as date
+            case when is_current then {{ dbt.dateadd('day', 1, as_of) }} else valid_to end
+            as date
         ) as valid_to,
-        valid_to is null or valid_to > {{ as_of }} as is_current,
+        is_current,
         from_stage,
         trigger
     from timeline

@@ -52,13 +52,6 @@ activity_days as (
         on days.customer_id = customers.customer_id
 ),
 
-first_seen as (
-    select
-        customer_id,
-        first_seen_date
-    from customers
-),
-
 {# Each activity day opens a segment that lasts until the next activity day (the last
    one has no end). #}
 segments as (
@@ -161,18 +154,12 @@ pieces as (
 
 prospect_pieces as (
     select
-        first_seen.customer_id,
-        first_seen.first_seen_date as piece_start,
+        customer_id,
+        first_seen_date as piece_start,
         'prospect' as stage
-    from first_seen
-    left join (
-        select customer_id, min(activity_date) as first_activity_date
-        from activity_days
-        group by customer_id
-    ) as firsts
-        on first_seen.customer_id = firsts.customer_id
-    where firsts.first_activity_date is null
-        or first_seen.first_seen_date < firsts.first_activity_date
+    from customers
+    where first_activity_date is null
+        or first_seen_date < first_activity_date
 ),
 
 all_pieces as (
